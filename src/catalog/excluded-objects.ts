@@ -1,0 +1,209 @@
+// Which Salesforce objects discovery drops, and which need special handling when read.
+//
+// describeGlobal marks some objects queryable that a plain `SELECT fields FROM Object` still
+// cannot read. The named lists below come from airbytehq/airbyte
+// airbyte-integrations/connectors/source-salesforce/source_salesforce/api.py (learned there from
+// production failures) and from the Salesforce Object Reference; the suffix rules from the
+// Salesforce event developer guides.
+import type { DescribeGlobalResult } from "jsforce";
+
+export type DescribeGlobalEntry = DescribeGlobalResult["sobjects"][number];
+
+export const EXCLUSION_REASONS = {
+  notQueryable: "not queryable (describeGlobal queryable: false)",
+  changeEvent: "Change Data Capture event: delivered by Streaming/Pub/Sub API, cannot be queried",
+  platformEvent: "platform event: publish/subscribe only, cannot be queried",
+  eventStream: "Real-Time Event Monitoring stream: subscribe only, cannot be queried",
+  mandatoryFilter: "SOQL requires a filter on specific fields (Id, parent Id, …), so the object cannot be exported whole",
+  unreadable: "known unreadable by SOQL query/queryAll (virtual, subquery-only or aggregate object)",
+} as const;
+
+// Objects whose SOQL must filter on particular fields.
+const MANDATORY_FILTER_OBJECTS: ReadonlySet<string> = new Set([
+  // Airbyte api.py QUERY_RESTRICTED_SALESFORCE_OBJECTS ("certain WHERE clause restrictions").
+  "Announcement",
+  "AppTabMember",
+  "CollaborationGroupRecord",
+  "ColorDefinition",
+  "ContentFolderItem",
+  "ContentFolderMember",
+  "DataStatistics",
+  "DatacloudDandBCompany",
+  "EntityParticle",
+  "FieldDefinition",
+  "FieldHistoryArchive",
+  "FlexQueueItem",
+  "FlowVariableView",
+  "FlowVersionView",
+  "IconDefinition",
+  "IdeaComment",
+  "NetworkUserHistoryRecent",
+  "OwnerChangeOptionInfo",
+  "PicklistValueInfo",
+  "PlatformAction",
+  "RelationshipDomain",
+  "RelationshipInfo",
+  "SearchLayout",
+  "SiteDetail",
+  "UserEntityAccess",
+  "UserFieldAccess",
+  "Vote",
+  // Airbyte api.py UNSUPPORTED_STREAMS: "can not be used without object ID".
+  "ActivityMetric",
+  "ActivityMetricRollup",
+  // Object Reference, ContentDocumentLink: a query must filter on Id, ContentDocumentId or
+  // LinkedEntityId unless the user has Query All Files (API 59.0+). Airbyte reads it per parent
+  // ContentDocument (PARENT_SALESFORCE_OBJECTS); we leave that to a SOQL query stream.
+  "ContentDocumentLink",
+]);
+
+// Airbyte api.py QUERY_INCOMPATIBLE_SALESFORCE_OBJECTS ("not supported by the query method"):
+// aggregate/virtual objects only reachable as a relationship subquery, plus event streams.
+const UNREADABLE_OBJECTS: ReadonlySet<string> = new Set([
+  "AIPredictionEvent",
+  "ActivityHistory",
+  "AggregateResult",
+  "ApiAnomalyEvent",
+  "ApiEventStream",
+  "AssetTokenEvent",
+  "AsyncOperationEvent",
+  "AsyncOperationStatus",
+  "AttachedContentDocument",
+  "AttachedContentNote",
+  "BatchApexErrorEvent",
+  "BulkApiResultEvent",
+  "CombinedAttachment",
+  "ConcurLongRunApexErrEvent",
+  "ContentBody",
+  "CredentialStuffingEvent",
+  "DataType",
+  "DatacloudAddress",
+  "EmailStatus",
+  "FeedLike",
+  "FeedSignal",
+  "FeedTrackedChange",
+  "FlowExecutionErrorEvent",
+  "FolderedContentDocument",
+  "LightningUriEventStream",
+  "ListViewChartInstance",
+  "ListViewEventStream",
+  "LoginAsEventStream",
+  "LoginEventStream",
+  "LogoutEventStream",
+  "LookedUpFromActivity",
+  "Name",
+  "NoteAndAttachment",
+  "OpenActivity",
+  "OrgLifecycleNotification",
+  "OutgoingEmail",
+  "OutgoingEmailRelation",
+  "OwnedContentDocument",
+  "PlatformStatusAlertEvent",
+  "ProcessExceptionEvent",
+  "ProcessInstanceHistory",
+  "QuoteTemplateRichTextData",
+  "RemoteKeyCalloutEvent",
+  "ReportAnomalyEvent",
+  "ReportEventStream",
+  "SessionHijackingEvent",
+  "UriEventStream",
+  "UserRecordAccess",
+]);
+
+/** Why discovery drops this object, or undefined to keep it. */
+export function objectExclusionReason(entry: Pick<DescribeGlobalEntry, "name" | "queryable">): string | undefined {
+  const { name } = entry;
+  if (!entry.queryable) return EXCLUSION_REASONS.notQueryable;
+  // Change Data Capture Developer Guide: standard (AccountChangeEvent) and custom
+  // (Thing__ChangeEvent) change events. Airbyte drops every name ending "ChangeEvent" too.
+  if (name.endsWith("ChangeEvent")) return EXCLUSION_REASONS.changeEvent;
+  // Platform Events Developer Guide: event messages (Thing__e) cannot be queried with SOQL.
+  if (name.endsWith("__e")) return EXCLUSION_REASONS.platformEvent;
+  // Real-Time Event Monitoring: *EventStream objects support only subscription; their stored
+  // counterparts (LoginEvent, ApiEvent, …) are queryable and kept.
+  if (name.endsWith("EventStream")) return EXCLUSION_REASONS.eventStream;
+  if (MANDATORY_FILTER_OBJECTS.has(name)) return EXCLUSION_REASONS.mandatoryFilter;
+  if (UNREADABLE_OBJECTS.has(name)) return EXCLUSION_REASONS.unreadable;
+  // *History (field history) objects are ordinary queryable objects: kept.
+  return undefined;
+}
+
+// Objects the Bulk API rejects ("Entity is not supported by the Bulk API"); `read` must use REST
+// for them. Airbyte api.py UNSUPPORTED_BULK_API_SALESFORCE_OBJECTS ("version specific"); entries
+// that discovery already drops above are kept here too, so a SOQL query stream on them still
+// picks REST.
+export const BULK_UNSUPPORTED_OBJECTS: ReadonlySet<string> = new Set([
+  "AcceptedEventRelation",
+  "AccountBrandShare",
+  "AccountFeed",
+  "AggregateResult",
+  "AssetFeed",
+  "AssetTokenEvent",
+  "AttachedContentDocument",
+  "AttachedContentNote",
+  "Attachment",
+  "CaseStatus",
+  "CaseTeamMember",
+  "CaseTeamRole",
+  "CaseTeamTemplate",
+  "CaseTeamTemplateMember",
+  "CaseTeamTemplateRecord",
+  "ChannelProgramLevelShare",
+  "CombinedAttachment",
+  "ContentFolderItem",
+  "ContractStatus",
+  "DeclinedEventRelation",
+  "EventWhoRelation",
+  "FieldSecurityClassification",
+  "FolderedContentDocument",
+  "KnowledgeArticle",
+  "KnowledgeArticleVersion",
+  "KnowledgeArticleVersionHistory",
+  "KnowledgeArticleViewStat",
+  "KnowledgeArticleVoteStat",
+  "LookedUpFromActivity",
+  "Name",
+  "NoteAndAttachment",
+  "OpenActivity",
+  "OrderStatus",
+  "OwnedContentDocument",
+  "PartnerRole",
+  "QuoteTemplateRichTextData",
+  "RecentlyViewed",
+  "ServiceAppointmentStatus",
+  "ShiftStatus",
+  "SolutionStatus",
+  "TaskPriority",
+  "TaskStatus",
+  "TaskWhoRelation",
+  "UndecidedEventRelation",
+  "UserRecordAccess",
+  "WorkOrderLineItemStatus",
+  "WorkOrderStatus",
+]);
+
+// Objects that can be read whole but reject a WHERE on their cursor field, so they are offered
+// for full refresh only. Airbyte api.py UNSUPPORTED_FILTERING_STREAMS (Airbyte builds them as
+// full-refresh streams even when a cursor field exists).
+export const CURSOR_FILTER_UNSUPPORTED_OBJECTS: ReadonlySet<string> = new Set([
+  "ApiEvent",
+  "BulkApiResultEventStore",
+  "ContentDocumentLink",
+  "EmbeddedServiceDetail",
+  "EmbeddedServiceLabel",
+  "FormulaFunction",
+  "FormulaFunctionAllowedType",
+  "FormulaFunctionCategory",
+  "IdentityProviderEventStore",
+  "IdentityVerificationEvent",
+  "LightningUriEvent",
+  "ListViewEvent",
+  "LoginAsEvent",
+  "LoginEvent",
+  "LogoutEvent",
+  "Publisher",
+  "RecordActionHistory",
+  "ReportEvent",
+  "TabDefinition",
+  "UriEvent",
+]);

@@ -1,0 +1,62 @@
+// One Salesforce object describe -> one AirbyteStream.
+import type { DescribeSObjectResult } from "jsforce";
+import type { AirbyteStream } from "../protocol/generated/airbyte-protocol.js";
+import { BULK_UNSUPPORTED_OBJECTS, CURSOR_FILTER_UNSUPPORTED_OBJECTS } from "./excluded-objects.js";
+import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema, type FieldTypeInfo, type Warn } from "./json-schema.js";
+
+// Top-level json_schema annotations that tell `read` which API can serve the stream. They travel
+// with the catalog, so `read` decides without describing the object again.
+export const BULK_UNSUPPORTED_FIELDS_KEY = "x-bulk-unsupported-fields";
+export const BULK_UNSUPPORTED_OBJECT_KEY = "x-bulk-unsupported-object";
+
+// Cursor candidates, most precise first. SystemModstamp also moves on system changes (e.g.
+// roll-ups) that leave LastModifiedDate alone; CreatedDate suits insert-only objects; LoginTime
+// is LoginHistory's only timestamp. Same order as airbyte source-salesforce
+// get_pk_and_replication_key.
+export const CURSOR_FIELD_PREFERENCE = ["SystemModstamp", "LastModifiedDate", "CreatedDate", "LoginTime"] as const;
+
+export type ObjectDescribe = Pick<DescribeSObjectResult, "name"> & { fields: readonly FieldTypeInfo[] };
+
+/** The field incremental syncs filter on, if the object has a usable (datetime) one. */
+export function chooseCursorField(fields: readonly FieldTypeInfo[]): string | undefined {
+  const datetimeFields = new Set(fields.filter((field) => field.type === "datetime").map((field) => field.name));
+  return CURSOR_FIELD_PREFERENCE.find((name) => datetimeFields.has(name));
+}
+
+export function buildObjectStream(describe: ObjectDescribe, warn: Warn): AirbyteStream {
+  const properties: Record<string, unknown> = {};
+  for (const field of describe.fields) properties[field.name] = fieldJsonSchema(field, warn, describe.name);
+
+  const jsonSchema: Record<string, unknown> = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: true,
+    properties,
+  };
+  const bulkUnsupported = describe.fields.filter((field) => BULK_UNSUPPORTED_TYPES.has(field.type)).map((f) => f.name);
+  if (bulkUnsupported.length > 0) jsonSchema[BULK_UNSUPPORTED_FIELDS_KEY] = bulkUnsupported;
+  if (BULK_UNSUPPORTED_OBJECTS.has(describe.name)) jsonSchema[BULK_UNSUPPORTED_OBJECT_KEY] = true;
+
+  const stream: AirbyteStream = { name: describe.name, json_schema: jsonSchema, supported_sync_modes: ["full_refresh"] };
+  if (describe.fields.some((field) => field.name === "Id")) stream.source_defined_primary_key = [["Id"]];
+
+  const cursor = CURSOR_FILTER_UNSUPPORTED_OBJECTS.has(describe.name) ? undefined : chooseCursorField(describe.fields);
+  if (cursor !== undefined) {
+    stream.supported_sync_modes = ["full_refresh", "incremental"];
+    stream.source_defined_cursor = true;
+    stream.default_cursor_field = [cursor];
+    stream.is_resumable = true;
+  }
+  return stream;
+}
+
+/** Fields `read` must not ask the Bulk API for (compound address/location, base64). */
+export function bulkUnsupportedFields(stream: Pick<AirbyteStream, "json_schema">): string[] {
+  const value = stream.json_schema[BULK_UNSUPPORTED_FIELDS_KEY];
+  return Array.isArray(value) ? value.filter((name): name is string => typeof name === "string") : [];
+}
+
+/** True when the Bulk API rejects the whole object, so `read` must use REST. */
+export function isBulkUnsupportedObjectStream(stream: Pick<AirbyteStream, "json_schema">): boolean {
+  return stream.json_schema[BULK_UNSUPPORTED_OBJECT_KEY] === true;
+}

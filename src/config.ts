@@ -1,0 +1,175 @@
+import { readFile } from "node:fs/promises";
+import { Ajv } from "ajv";
+import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
+import { configError } from "./errors.js";
+import { connectorSpecification } from "./schema-files.js";
+import { formatAjvErrors } from "./protocol/validate.js";
+import { registerSecretsBySchema } from "./protocol/redact.js";
+import { parseDurationMs } from "./durations.js";
+
+/** The config as users write it: the type is generated from spec.json's connectionSpecification. */
+export type RawConfig = SalesforceSourceSpec;
+
+/** Defaults from spec.json applied: every field the spec gives a default is present. */
+export type SpecWithDefaults = RawConfig &
+  Required<
+    Pick<
+      RawConfig,
+      | "is_sandbox"
+      | "api_version"
+      | "source_action"
+      | "stream_slice_step"
+      | "lookback_window"
+      | "api_quota_percent"
+      | "concurrency"
+      | "job_timeout"
+    >
+  > & { bulk_api: BulkAPI20 | Required<BulkAPI10> };
+
+/** What the rest of the connector reads: the validated spec plus values derived from it once. */
+export interface Config {
+  spec: SpecWithDefaults;
+  /** Origin (scheme://host[:port]) that login requests go to. */
+  loginUrl: string;
+  /** Where an incremental stream without state starts. */
+  startDate: Date;
+  sliceStepMs: number;
+  lookbackMs: number;
+  jobTimeoutMs: number;
+  /** object name (as written) -> SOQL condition */
+  objectFilters: Map<string, string>;
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
+const validateSpec = ajv.compile(connectorSpecification.connectionSpecification);
+
+const PRODUCTION_LOGIN = "https://login.salesforce.com";
+const SANDBOX_LOGIN = "https://test.salesforce.com";
+const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
+
+export async function loadConfigFile(path: string, now = new Date()): Promise<Config> {
+  return parseConfig(await readJsonFile(path, "config"), now);
+}
+
+/** Reads a JSON file for the CLI; the parse error never quotes the text, which may hold secrets. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw configError(`Cannot read the ${what} file ${path} (${code}). Check the path passed to --${what}.`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw configError(
+      `The ${what} file ${path} is not valid JSON${position ? ` (at character ${position})` : ""}. Fix the file's syntax.`,
+    );
+  }
+}
+
+export function parseConfig(input: unknown, now = new Date()): Config {
+  // Secrets are registered before anything can fail, so no later message can echo them.
+  registerSecretsBySchema(connectorSpecification.connectionSpecification, input);
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    throw configError("The config must be a JSON object with at least a `credentials` object.");
+  }
+  const spec = structuredClone(input) as RawConfig;
+  spec.bulk_api ??= { version: "2.0" };
+  const problems: string[] = [];
+  if (!validateSpec(spec)) problems.push(...formatAjvErrors(validateSpec.errors).map(describePattern(validateSpec.errors)));
+  problems.push(...semanticProblems(spec));
+  if (problems.length > 0) {
+    throw configError(`Invalid configuration: ${problems.join("; ")}. Fix these fields and run again.`);
+  }
+  const resolved = applyBranchDefaults(spec);
+  return {
+    spec: resolved,
+    loginUrl: resolveLoginUrl(resolved),
+    startDate: resolved.start_date ? parseStartDate(resolved.start_date)! : new Date(now.getTime() - TWO_YEARS_MS),
+    sliceStepMs: parseDurationMs(resolved.stream_slice_step)!,
+    lookbackMs: parseDurationMs(resolved.lookback_window)!,
+    jobTimeoutMs: parseDurationMs(resolved.job_timeout)!,
+    objectFilters: new Map((resolved.object_filters ?? []).map((f) => [f.object, f.where])),
+  };
+}
+
+/** ajv's pattern message quotes the regex; the spec's pattern_descriptor says it in words. */
+function describePattern(errors: typeof validateSpec.errors) {
+  return (line: string, index: number): string => {
+    const error = errors?.[index];
+    const descriptor = (error?.parentSchema as { pattern_descriptor?: string } | undefined)?.pattern_descriptor;
+    if (error?.keyword === "pattern") {
+      const path = line.slice(0, line.indexOf(":"));
+      return `${path}: must be ${descriptor ?? `a string matching ${String(error.params.pattern)}`}`;
+    }
+    return line;
+  };
+}
+
+/** Rules JSON schema cannot say clearly. */
+function semanticProblems(spec: RawConfig): string[] {
+  const problems: string[] = [];
+  if (typeof spec.login_url === "string") {
+    const problem = loginUrlProblem(spec.login_url);
+    if (problem) problems.push(`login_url: ${problem}`);
+  }
+  if (typeof spec.start_date === "string" && parseStartDate(spec.start_date) === undefined) {
+    problems.push(`start_date: ${spec.start_date} is not a real date`);
+  }
+  for (const key of ["stream_slice_step", "lookback_window", "job_timeout"] as const) {
+    const value = spec[key];
+    if (typeof value === "string" && key !== "lookback_window" && parseDurationMs(value) === 0) {
+      problems.push(`${key}: must be a duration longer than zero`);
+    }
+  }
+  const names = new Set<string>();
+  for (const [index, stream] of (Array.isArray(spec.query_streams) ? spec.query_streams : []).entries()) {
+    if (typeof stream?.name !== "string") continue;
+    if (names.has(stream.name.toLowerCase())) problems.push(`query_streams.${index}.name: '${stream.name}' is used twice`);
+    names.add(stream.name.toLowerCase());
+  }
+  return problems;
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function loginUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `'${text}' is not a URL; use e.g. https://acme.my.salesforce.com`;
+  }
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:" && LOOPBACK_HOST.test(url.hostname)) return undefined;
+  if (url.protocol === "http:") return "must use https:// (http:// is accepted only for loopback hosts)";
+  return `must be an https:// URL, not ${url.protocol}`;
+}
+
+function resolveLoginUrl(spec: SpecWithDefaults): string {
+  if (spec.login_url) return new URL(spec.login_url).origin;
+  return spec.is_sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN;
+}
+
+/** A date means midnight UTC; a date-time keeps its offset. Rejects 2024-02-30 and friends. */
+export function parseStartDate(text: string): Date | undefined {
+  const isoText = text.length === 10 ? `${text}T00:00:00Z` : text;
+  const date = new Date(isoText);
+  if (Number.isNaN(date.getTime())) return undefined;
+  // Date() rolls 2024-02-30 over to March: compare the calendar date it kept.
+  if (text.length >= 10 && !isoText.includes("+") && !/-\d\d:\d\d$/.test(isoText)) {
+    if (date.toISOString().slice(0, 10) !== text.slice(0, 10)) return undefined;
+  }
+  return date;
+}
+
+/** ajv does not apply defaults inside oneOf branches; the Bulk 1.0 branch has two. */
+function applyBranchDefaults(spec: RawConfig): SpecWithDefaults {
+  const bulk = spec.bulk_api!;
+  const bulkApi =
+    bulk.version === "1.0" ? { version: "1.0" as const, pk_chunking: bulk.pk_chunking ?? true, chunk_size: bulk.chunk_size ?? 100_000 } : bulk;
+  return { ...(spec as SpecWithDefaults), bulk_api: bulkApi };
+}

@@ -1,0 +1,97 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { SalesforceSession } from "./session.js";
+import { ApiUsage } from "./api-usage.js";
+import { parseErrorBody } from "./api-error.js";
+import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Serialised as JSON with the matching content type. */
+  json?: unknown;
+  body?: string;
+  /** Bulk 1.0 authenticates with X-SFDC-Session instead of a bearer token. */
+  sessionHeader?: "bearer" | "x-sfdc-session";
+}
+
+export type LogFn = (level: "WARN" | "INFO" | "DEBUG", message: string) => void;
+
+/**
+ * Every request to the org's data APIs goes through here: it adds the session token, refreshes an
+ * expired session once, retries what is transient with backoff, counts requests and reads the org's
+ * API usage. Callers receive a successful Response whose body they may stream.
+ */
+export class SalesforceClient {
+  readonly usage: ApiUsage;
+
+  constructor(
+    readonly session: SalesforceSession,
+    readonly apiVersion: string,
+    quotaPercent: number,
+    private readonly log: LogFn = () => {},
+    private readonly retry: RetrySettings = defaultRetrySettings(),
+  ) {
+    this.usage = new ApiUsage(quotaPercent);
+  }
+
+  /** `/sobjects` -> `/services/data/vNN.0/sobjects`; paths starting with /services are kept. */
+  dataPath(path: string): string {
+    return path.startsWith("/services/") ? path : `/services/data/v${this.apiVersion}${path}`;
+  }
+
+  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+    const fullPath = this.dataPath(path);
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        this.usage.ensureRoomForRequest();
+        const response = await this.send(fullPath, options);
+        if (response.ok) return response;
+        failure = parseErrorBody(response.status, await response.text(), fullPath);
+      } catch (error) {
+        failure = error;
+      }
+      const decision = decide(failure, attempt, refreshed, this.retry);
+      if (decision.action === "fail") throw decision.error;
+      if (decision.action === "refresh") {
+        this.log("INFO", "Salesforce session expired; logging in again.");
+        await this.session.refresh();
+        refreshed = true;
+        attempt--; // a refresh is not a failed attempt
+        continue;
+      }
+      this.log("WARN", `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`);
+      await sleep(decision.delayMs);
+    }
+  }
+
+  async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.request(path, options);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private async send(fullPath: string, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+    if (options.sessionHeader === "x-sfdc-session") headers["X-SFDC-Session"] = this.session.accessToken;
+    else headers.Authorization = `Bearer ${this.session.accessToken}`;
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["Content-Type"] = "application/json";
+    }
+    this.usage.requestsSent++;
+    const response = await fetch(this.session.instanceUrl + fullPath, { method: options.method ?? "GET", headers, body });
+    this.usage.observe(response.headers.get("sforce-limit-info"));
+    return response;
+  }
+}
+
+function describe(failure: unknown): string {
+  if (failure instanceof Error) {
+    const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : "";
+    return `${failure.message}${cause}`.slice(0, 300);
+  }
+  return String(failure);
+}

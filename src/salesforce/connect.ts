@@ -1,0 +1,12 @@
+import type { Config } from "../config.js";
+import type { MessageWriter } from "../protocol/writer.js";
+import { SalesforceClient } from "./client.js";
+import { SalesforceSession } from "./session.js";
+
+/** Logs in and returns a client whose retries and warnings are reported as LOG messages. */
+export async function connect(config: Config, writer: MessageWriter): Promise<SalesforceClient> {
+  const session = await SalesforceSession.login(config);
+  return new SalesforceClient(session, config.spec.api_version, config.spec.api_quota_percent, (level, message) => {
+    void writer.log(level, message);
+  });
+}

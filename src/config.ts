@@ -79,7 +79,8 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   const spec = structuredClone(input) as RawConfig;
   spec.bulk_api ??= { version: "2.0" };
   const problems: string[] = [];
-  if (!validateSpec(spec)) problems.push(...formatAjvErrors(validateSpec.errors).map(describePattern(validateSpec.errors)));
+  if (!validateSpec(spec))
+    problems.push(...formatAjvErrors(validateSpec.errors).map(describePattern(validateSpec.errors)));
   problems.push(...semanticProblems(spec));
   if (problems.length > 0) {
     throw configError(`Invalid configuration: ${problems.join("; ")}. Fix these fields and run again.`);
@@ -128,7 +129,8 @@ function semanticProblems(spec: RawConfig): string[] {
   const names = new Set<string>();
   for (const [index, stream] of (Array.isArray(spec.query_streams) ? spec.query_streams : []).entries()) {
     if (typeof stream?.name !== "string") continue;
-    if (names.has(stream.name.toLowerCase())) problems.push(`query_streams.${index}.name: '${stream.name}' is used twice`);
+    if (names.has(stream.name.toLowerCase()))
+      problems.push(`query_streams.${index}.name: '${stream.name}' is used twice`);
     names.add(stream.name.toLowerCase());
   }
   return problems;
@@ -170,6 +172,8 @@ export function parseStartDate(text: string): Date | undefined {
 function applyBranchDefaults(spec: RawConfig): SpecWithDefaults {
   const bulk = spec.bulk_api!;
   const bulkApi =
-    bulk.version === "1.0" ? { version: "1.0" as const, pk_chunking: bulk.pk_chunking ?? true, chunk_size: bulk.chunk_size ?? 100_000 } : bulk;
+    bulk.version === "1.0"
+      ? { version: "1.0" as const, pk_chunking: bulk.pk_chunking ?? true, chunk_size: bulk.chunk_size ?? 100_000 }
+      : bulk;
   return { ...(spec as SpecWithDefaults), bulk_api: bulkApi };
 }

@@ -9,11 +9,7 @@ export class ConnectorError extends Error {
   readonly failureType: FailureType;
   readonly internalMessage: string | undefined;
 
-  constructor(
-    message: string,
-    failureType: FailureType,
-    options: { internalMessage?: string; cause?: unknown } = {},
-  ) {
+  constructor(message: string, failureType: FailureType, options: { internalMessage?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "ConnectorError";
     this.failureType = failureType;

@@ -54,7 +54,10 @@ program
       } catch (error) {
         // A failed check is a CONNECTION_STATUS, not a crash; only bugs stay system errors.
         if (!(error instanceof ConnectorError)) throw error;
-        await writer.emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: error.message } });
+        await writer.emit({
+          type: "CONNECTION_STATUS",
+          connectionStatus: { status: "FAILED", message: error.message },
+        });
       }
     }),
   );

@@ -32,7 +32,9 @@ export async function discover(client: SalesforceClient, config: Config, warn: W
   const queryObjectSet = new Set(queryObjects);
   for (const query of queryStreams) {
     if (objectNameSet.has(query.name)) {
-      throw configError(`query_streams: the name '${query.name}' is also an object stream; give the query stream another name.`);
+      throw configError(
+        `query_streams: the name '${query.name}' is also an object stream; give the query stream another name.`,
+      );
     }
   }
   // Query streams' FROM objects are described once, together with the object streams.
@@ -41,7 +43,9 @@ export async function discover(client: SalesforceClient, config: Config, warn: W
   const objectStreams = new Map<string, AirbyteStream>();
   await describeObjects(client, toDescribe, config.spec.concurrency, (outcome) => {
     if ("error" in outcome) {
-      warn(`Skipping ${outcome.name}: Salesforce could not describe it (${outcome.error.errorCode}: ${outcome.error.salesforceMessage}).`);
+      warn(
+        `Skipping ${outcome.name}: Salesforce could not describe it (${outcome.error.errorCode}: ${outcome.error.salesforceMessage}).`,
+      );
       return;
     }
     if (objectNameSet.has(outcome.name)) objectStreams.set(outcome.name, buildObjectStream(outcome.describe, warn));

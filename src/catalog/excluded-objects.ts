@@ -14,7 +14,8 @@ export const EXCLUSION_REASONS = {
   changeEvent: "Change Data Capture event: delivered by Streaming/Pub/Sub API, cannot be queried",
   platformEvent: "platform event: publish/subscribe only, cannot be queried",
   eventStream: "Real-Time Event Monitoring stream: subscribe only, cannot be queried",
-  mandatoryFilter: "SOQL requires a filter on specific fields (Id, parent Id, …), so the object cannot be exported whole",
+  mandatoryFilter:
+    "SOQL requires a filter on specific fields (Id, parent Id, …), so the object cannot be exported whole",
   unreadable: "known unreadable by SOQL query/queryAll (virtual, subquery-only or aggregate object)",
 } as const;
 

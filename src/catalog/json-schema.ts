@@ -67,9 +67,15 @@ export const SALESFORCE_TYPE_SCHEMAS = deepFreeze({
   currency: NULLABLE_NUMBER,
   percent: NULLABLE_NUMBER,
   date: nullable("string", { format: "date" }),
-  datetime: nullable("string", { format: "date-time", airbyte_type: "timestamp_with_timezone" }),
+  datetime: nullable("string", {
+    format: "date-time",
+    airbyte_type: "timestamp_with_timezone",
+  }),
   // Salesforce time fields carry no time zone; the API writes them as HH:mm:ss.SSSZ.
-  time: nullable("string", { format: "time", airbyte_type: "time_without_timezone" }),
+  time: nullable("string", {
+    format: "time",
+    airbyte_type: "time_without_timezone",
+  }),
   address: ADDRESS,
   location: LOCATION,
   // anyType (e.g. *History.OldValue/NewValue) holds a string, number, boolean, id, date or
@@ -79,7 +85,9 @@ export const SALESFORCE_TYPE_SCHEMAS = deepFreeze({
   // complexvalue (Complex Value Type, e.g. Tooling API Metadata fields) and json hold structured
   // data whose shape the describe does not give; typed as any JSON value rather than "string" so
   // destinations keep it as JSON. A reader that gets them as CSV text should JSON.parse them.
-  complexvalue: { type: ["null", "object", "array", "string", "number", "boolean"] },
+  complexvalue: {
+    type: ["null", "object", "array", "string", "number", "boolean"],
+  },
   json: { type: ["null", "object", "array", "string", "number", "boolean"] },
 } satisfies Record<string, JsonSchema>);
 

@@ -15,7 +15,9 @@ export const BULK_UNSUPPORTED_OBJECT_KEY = "x-bulk-unsupported-object";
 // get_pk_and_replication_key.
 export const CURSOR_FIELD_PREFERENCE = ["SystemModstamp", "LastModifiedDate", "CreatedDate", "LoginTime"] as const;
 
-export type ObjectDescribe = Pick<DescribeSObjectResult, "name"> & { fields: readonly FieldTypeInfo[] };
+export type ObjectDescribe = Pick<DescribeSObjectResult, "name"> & {
+  fields: readonly FieldTypeInfo[];
+};
 
 /** The field incremental syncs filter on, if the object has a usable (datetime) one. */
 export function chooseCursorField(fields: readonly FieldTypeInfo[]): string | undefined {
@@ -37,7 +39,11 @@ export function buildObjectStream(describe: ObjectDescribe, warn: Warn): Airbyte
   if (bulkUnsupported.length > 0) jsonSchema[BULK_UNSUPPORTED_FIELDS_KEY] = bulkUnsupported;
   if (BULK_UNSUPPORTED_OBJECTS.has(describe.name)) jsonSchema[BULK_UNSUPPORTED_OBJECT_KEY] = true;
 
-  const stream: AirbyteStream = { name: describe.name, json_schema: jsonSchema, supported_sync_modes: ["full_refresh"] };
+  const stream: AirbyteStream = {
+    name: describe.name,
+    json_schema: jsonSchema,
+    supported_sync_modes: ["full_refresh"],
+  };
   if (describe.fields.some((field) => field.name === "Id")) stream.source_defined_primary_key = [["Id"]];
 
   const cursor = CURSOR_FILTER_UNSUPPORTED_OBJECTS.has(describe.name) ? undefined : chooseCursorField(describe.fields);

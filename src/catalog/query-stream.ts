@@ -13,7 +13,8 @@ type QueryStreamConfig = QueryStreams[number];
  */
 export function queryStreamSourceObject(query: QueryStreamConfig): string {
   const from = /\bFROM\s+([A-Za-z][A-Za-z0-9_]*)/i.exec(query.query)?.[1];
-  if (!from) throw configError(`query_streams '${query.name}': the query has no FROM object. Write it as SELECT … FROM Object.`);
+  if (!from)
+    throw configError(`query_streams '${query.name}': the query has no FROM object. Write it as SELECT … FROM Object.`);
   return from;
 }
 
@@ -23,7 +24,11 @@ export function selectedFields(query: QueryStreamConfig): string[] {
   return list.split(",").map((field) => field.trim());
 }
 
-export function buildQueryStream(query: QueryStreamConfig, describe: DescribeSObjectResult, warn: (message: string) => void): AirbyteStream {
+export function buildQueryStream(
+  query: QueryStreamConfig,
+  describe: DescribeSObjectResult,
+  warn: (message: string) => void,
+): AirbyteStream {
   const objectStream = buildObjectStream(describe, warn);
   const objectProperties = (objectStream.json_schema as { properties: Record<string, unknown> }).properties;
   const byLowerName = new Map(Object.keys(objectProperties).map((name) => [name.toLowerCase(), name]));
@@ -37,9 +42,20 @@ export function buildQueryStream(query: QueryStreamConfig, describe: DescribeSOb
   const cursor = chooseCursorField(describe.fields.filter((f) => f.name in properties));
   return {
     name: query.name,
-    json_schema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", additionalProperties: true, properties },
+    json_schema: {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      additionalProperties: true,
+      properties,
+    },
     supported_sync_modes: cursor ? ["full_refresh", "incremental"] : ["full_refresh"],
     ...("Id" in properties ? { source_defined_primary_key: [["Id"]] } : {}),
-    ...(cursor ? { source_defined_cursor: true, default_cursor_field: [cursor], is_resumable: true } : {}),
+    ...(cursor
+      ? {
+          source_defined_cursor: true,
+          default_cursor_field: [cursor],
+          is_resumable: true,
+        }
+      : {}),
   };
 }

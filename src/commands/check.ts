@@ -12,7 +12,10 @@ export async function check(config: Config, writer: MessageWriter): Promise<void
   const limits = await client.json<Limits>("/limits");
   const daily = limits.DailyApiRequests;
   if (daily) {
-    await writer.log("INFO", `Connected to ${client.session.instanceUrl}; ${daily.Remaining} of ${daily.Max} daily API requests remain.`);
+    await writer.log(
+      "INFO",
+      `Connected to ${client.session.instanceUrl}; ${daily.Remaining} of ${daily.Max} daily API requests remain.`,
+    );
   }
   await writer.emit({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
 }

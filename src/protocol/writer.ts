@@ -20,7 +20,8 @@ export class MessageWriter {
 
   /** Any non-record message: serialised here, free text redacted. */
   async emit(message: AirbyteMessage): Promise<void> {
-    const line = message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
+    const line =
+      message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
     await this.push(line);
     // Protocol messages other than records are rare and often mark progress (STATE): let them out now.
     await this.flush();
@@ -49,7 +50,11 @@ export class MessageWriter {
   estimate(stream: string, rowEstimate: number): Promise<void> {
     return this.emit({
       type: "TRACE",
-      trace: { type: "ESTIMATE", emitted_at: Date.now(), estimate: { name: stream, type: "STREAM", row_estimate: rowEstimate } },
+      trace: {
+        type: "ESTIMATE",
+        emitted_at: Date.now(),
+        estimate: { name: stream, type: "STREAM", row_estimate: rowEstimate },
+      },
     });
   }
 

@@ -15,7 +15,9 @@ export class SalesforceApiError extends Error {
 export function parseErrorBody(status: number, body: string, path: string): SalesforceApiError {
   try {
     const parsed = JSON.parse(body) as unknown;
-    const first = Array.isArray(parsed) ? (parsed[0] as Record<string, unknown> | undefined) : (parsed as Record<string, unknown>);
+    const first = Array.isArray(parsed)
+      ? (parsed[0] as Record<string, unknown> | undefined)
+      : (parsed as Record<string, unknown>);
     if (first && typeof first === "object") {
       const code = first.errorCode ?? first.error ?? first.exceptionCode;
       const message = first.message ?? first.error_description ?? first.exceptionMessage;

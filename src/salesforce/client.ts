@@ -61,7 +61,10 @@ export class SalesforceClient {
         attempt--; // a refresh is not a failed attempt
         continue;
       }
-      this.log("WARN", `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`);
+      this.log(
+        "WARN",
+        `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`,
+      );
       await sleep(decision.delayMs);
     }
   }
@@ -82,7 +85,11 @@ export class SalesforceClient {
       headers["Content-Type"] = "application/json";
     }
     this.usage.requestsSent++;
-    const response = await fetch(this.session.instanceUrl + fullPath, { method: options.method ?? "GET", headers, body });
+    const response = await fetch(this.session.instanceUrl + fullPath, {
+      method: options.method ?? "GET",
+      headers,
+      body,
+    });
     this.usage.observe(response.headers.get("sforce-limit-info"));
     return response;
   }

@@ -16,7 +16,8 @@ export function describeGlobal(client: SalesforceClient): Promise<DescribeGlobal
   return client.json<DescribeGlobalResult>("/sobjects");
 }
 
-export type DescribeOutcome = { name: string; describe: DescribeSObjectResult } | { name: string; error: SalesforceApiError };
+export type DescribeOutcome =
+  { name: string; describe: DescribeSObjectResult } | { name: string; error: SalesforceApiError };
 
 /**
  * Describes objects 25 at a time through the Composite resource, which Salesforce counts as ONE API
@@ -45,8 +46,18 @@ export async function describeObjects<R>(
     });
     return batch.map((name, i) => {
       const sub = response.compositeResponse.find((r) => r.referenceId === `describe${i}`);
-      if (!sub) return use({ name, error: new SalesforceApiError(500, "MISSING_SUBRESPONSE", "Composite response had no answer for this object", "/composite") });
-      if (sub.httpStatusCode >= 400) return use({ name, error: parseErrorBody(sub.httpStatusCode, JSON.stringify(sub.body), `describe ${name}`) });
+      if (!sub)
+        return use({
+          name,
+          error: new SalesforceApiError(
+            500,
+            "MISSING_SUBRESPONSE",
+            "Composite response had no answer for this object",
+            "/composite",
+          ),
+        });
+      if (sub.httpStatusCode >= 400)
+        return use({ name, error: parseErrorBody(sub.httpStatusCode, JSON.stringify(sub.body), `describe ${name}`) });
       return use({ name, describe: sub.body as DescribeSObjectResult });
     });
   });

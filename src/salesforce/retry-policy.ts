@@ -5,10 +5,7 @@ import { SalesforceApiError } from "./api-error.js";
  * The single place that decides what happens after a failed request: retry with backoff, refresh the
  * session and retry, or fail with a message a person can act on.
  */
-export type Decision =
-  | { action: "retry"; delayMs: number }
-  | { action: "refresh" }
-  | { action: "fail"; error: Error };
+export type Decision = { action: "retry"; delayMs: number } | { action: "refresh" } | { action: "fail"; error: Error };
 
 export interface RetrySettings {
   maxAttempts: number;
@@ -24,7 +21,17 @@ export const defaultRetrySettings = (): RetrySettings => ({
 });
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const TRANSIENT_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "EAI_AGAIN"]);
+const TRANSIENT_NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "EAI_AGAIN",
+]);
 
 /** `attempt` counts from 1; `refreshed` says whether this request already refreshed the session once. */
 export function decide(failure: unknown, attempt: number, refreshed: boolean, settings: RetrySettings): Decision {

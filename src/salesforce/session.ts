@@ -57,7 +57,11 @@ async function obtainToken(config: Config): Promise<Token> {
     } else {
       const password = credentials.password + (credentials.security_token ?? "");
       if (credentials.client_id && credentials.client_secret) {
-        const oauth2 = new OAuth2({ loginUrl, clientId: credentials.client_id, clientSecret: credentials.client_secret });
+        const oauth2 = new OAuth2({
+          loginUrl,
+          clientId: credentials.client_id,
+          clientSecret: credentials.client_secret,
+        });
         token = fromOAuth((await oauth2.authenticate(credentials.username, password)) as unknown as OAuthTokenResponse);
       } else {
         const conn = new Connection({ loginUrl, version: api_version });
@@ -76,7 +80,15 @@ function fromOAuth(response: OAuthTokenResponse): Token {
   return { instanceUrl: response.instance_url, accessToken: response.access_token };
 }
 
-const UNREACHABLE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+const UNREACHABLE = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** One clear message per way a login fails; the person reading it learns which setting to change. */
 export function loginError(error: unknown, config: Config): ConnectorError {
@@ -113,7 +125,11 @@ export function loginError(error: unknown, config: Config): ConnectorError {
       "config_error",
     );
   }
-  if (/^ERROR_HTTP_\d+$/.test(err.name) || /<html|<!DOCTYPE/i.test(err.message) || /could not extract session/.test(err.message)) {
+  if (
+    /^ERROR_HTTP_\d+$/.test(err.name) ||
+    /<html|<!DOCTYPE/i.test(err.message) ||
+    /could not extract session/.test(err.message)
+  ) {
     const status = /^ERROR_HTTP_(\d+)$/.exec(err.name)?.[1];
     return new ConnectorError(
       `${where} did not answer as a Salesforce login endpoint${status ? ` (HTTP ${status})` : ""}. Check login_url (e.g. https://acme.my.salesforce.com) and is_sandbox.`,

@@ -83,13 +83,20 @@ describe("SALESFORCE_TYPE_SCHEMAS", () => {
   });
 
   it("maps date, datetime and time to formatted strings", () => {
-    expect(schemaOf("date")).toEqual({ type: ["null", "string"], format: "date" });
+    expect(schemaOf("date")).toEqual({
+      type: ["null", "string"],
+      format: "date",
+    });
     expect(schemaOf("datetime")).toEqual({
       type: ["null", "string"],
       format: "date-time",
       airbyte_type: "timestamp_with_timezone",
     });
-    expect(schemaOf("time")).toEqual({ type: ["null", "string"], format: "time", airbyte_type: "time_without_timezone" });
+    expect(schemaOf("time")).toEqual({
+      type: ["null", "string"],
+      format: "time",
+      airbyte_type: "time_without_timezone",
+    });
   });
 
   it("maps address to an object of nullable parts", () => {
@@ -119,7 +126,10 @@ describe("SALESFORCE_TYPE_SCHEMAS", () => {
   it("maps location to {latitude, longitude} nullable numbers", () => {
     expect(schemaOf("location")).toEqual({
       type: ["null", "object"],
-      properties: { latitude: { type: ["null", "number"] }, longitude: { type: ["null", "number"] } },
+      properties: {
+        latitude: { type: ["null", "number"] },
+        longitude: { type: ["null", "number"] },
+      },
     });
   });
 

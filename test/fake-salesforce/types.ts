@@ -1,0 +1,106 @@
+// Public types of the fake Salesforce server. The connector's tests depend on these names.
+
+export type RequestKind =
+  | "oauth_token"
+  | "soap_login"
+  | "describe_global"
+  | "describe"
+  | "composite"
+  | "composite_batch"
+  | "limits"
+  | "query"
+  | "query_all"
+  | "query_more"
+  | "bulk2_create"
+  | "bulk2_status"
+  | "bulk2_results"
+  | "bulk2_delete"
+  | "bulk2_abort"
+  | "other";
+
+export interface FakeFieldSpec {
+  name: string;
+  /** Salesforce describe `type` (string, picklist, reference, datetime, address, ...). */
+  type: string;
+  /** Any other describe attribute (nillable, length, referenceTo, relationshipName, compoundFieldName, ...). */
+  [attribute: string]: unknown;
+}
+
+export interface FakeObjectSpec {
+  name: string;
+  /** Full describe JSON; if absent it is built from `fields`. */
+  describe?: object;
+  fields?: FakeFieldSpec[];
+  /** Overrides for its describeGlobal entry (queryable, retrieveable, ...). */
+  globalAttributes?: object;
+  /** A count => deterministic generated rows; or explicit rows. */
+  records?: number | (() => Iterable<Record<string, unknown>>);
+  /** Default true; false => Bulk 2.0 job creation fails with INVALIDENTITY. */
+  bulkSupported?: boolean;
+  /** Its describe answers 500 UNKNOWN_EXCEPTION (also inside Composite, as a failed subrequest). */
+  describeFails?: boolean;
+}
+
+export interface FakeOptions {
+  objects?: FakeObjectSpec[];
+  extraObjects?: FakeObjectSpec[];
+  dailyApiMax?: number;
+  dailyApiUsed?: number;
+  bulk2PollsUntilComplete?: number;
+  defaultBulk2PageSize?: number;
+  restBatchSize?: number;
+  now?: () => Date;
+}
+
+export interface RecordedRequest {
+  kind: RequestKind;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Request body as text. */
+  body: string;
+  /** SOQL of a REST query (`q`) or of a Bulk 2.0 job creation. */
+  soql?: string;
+  /** API version from the path (`62.0`), when the path has one. */
+  apiVersion?: string;
+}
+
+export type FaultType =
+  "http500" | "http503" | "drop" | "drop_mid_body" | "invalid_session" | "request_limit" | "job_failed";
+
+export interface FaultSpec {
+  kind: RequestKind;
+  /** How many matching requests it hits (default 1); Infinity = persistent. */
+  times?: number;
+  /** Skip this many matching requests first (default 0). */
+  after?: number;
+  type: FaultType;
+}
+
+export interface FakeCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  username: string;
+  password: string;
+  securityToken: string;
+}
+
+export interface FakeSalesforce {
+  readonly url: string;
+  readonly credentials: FakeCredentials;
+  readonly requests: RecordedRequest[];
+  count(kind?: RequestKind): number;
+  readonly apiCallsCounted: number;
+  resetCounts(): void;
+  inject(fault: FaultSpec): void;
+  clearFaults(): void;
+  expireSessions(): void;
+  setApiDisabled(disabled: boolean): void;
+  records(object: string): Iterable<Record<string, unknown>>;
+  update(object: string, ids: string[], changes?: Record<string, unknown>): void;
+  insert(object: string, rows: Array<Record<string, unknown>>): string[];
+  delete(object: string, ids: string[]): void;
+  stop(): Promise<void>;
+}

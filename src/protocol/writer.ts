@@ -27,9 +27,16 @@ export class MessageWriter {
     await this.flush();
   }
 
-  /** The hot path: `dataJson` is the record's data, already serialised. */
-  async record(streamJson: string, dataJson: string, emittedAt: number): Promise<void> {
-    await this.push(`{"type":"RECORD","record":{"stream":${streamJson},"data":${dataJson},"emitted_at":${emittedAt}}}`);
+  /** The hot path: each entry of `dataJson` is one record's data, already serialised. */
+  async records(streamJson: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
+    const prefix = `{"type":"RECORD","record":{"stream":${streamJson},"data":`;
+    const suffix = `,"emitted_at":${emittedAt}}}\n`;
+    for (const data of dataJson) {
+      const line = prefix + data + suffix;
+      this.buffer.push(line);
+      this.bufferedBytes += line.length;
+    }
+    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
   }
 
   log(level: LogLevel, message: string): Promise<void> {

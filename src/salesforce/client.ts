@@ -69,10 +69,29 @@ export class SalesforceClient {
     }
   }
 
+  /**
+   * A JSON answer. GETs whose body is cut off mid-way are asked again (they are idempotent): the
+   * status line was fine, so `request` alone would not see the failure.
+   */
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.request(path, options);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+    const idempotent = (options.method ?? "GET") === "GET";
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.request(path, options);
+      if (response.status === 204) return undefined as T;
+      try {
+        return (await response.json()) as T;
+      } catch (error) {
+        const decision = decide(error, attempt, true, this.retry);
+        if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
+        this.log("WARN", `Response from ${this.dataPath(path)} was cut off (${describe(error)}); asking again.`);
+        await sleep(decision.delayMs);
+      }
+    }
+  }
+
+  /** Retry decisions for callers that stream a body themselves (Bulk results pages). */
+  decideAfterBodyFailure(error: unknown, attempt: number) {
+    return decide(error, attempt, true, this.retry);
   }
 
   private async send(fullPath: string, options: RequestOptions): Promise<Response> {

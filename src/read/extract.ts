@@ -1,0 +1,102 @@
+import type { Config } from "../config.js";
+import type { SalesforceClient } from "../salesforce/client.js";
+import type { StreamPlan } from "./plan.js";
+import { ConnectorError } from "../errors.js";
+import { SalesforceApiError } from "../salesforce/api-error.js";
+import {
+  BulkJobFailedError,
+  createQueryJob,
+  defaultPollSettings,
+  deleteJob,
+  readJobResults,
+  waitForJob,
+} from "../salesforce/bulk2.js";
+import { restQuery } from "../salesforce/rest-query.js";
+import { createCsvRecordConverter, createRestRecordConverter } from "./records.js";
+
+/** Where extracted records go: each record's data already serialised as JSON. */
+export interface RecordSink {
+  records(dataJson: string[]): Promise<void>;
+  /** Salesforce's own count of what the query returns, where it reports one. */
+  estimate(rows: number): Promise<void>;
+  warn(message: string): void;
+}
+
+/**
+ * Runs one SOQL query of a stream through the API its plan chose and hands every record to the
+ * sink. Bulk falls back to REST when Salesforce says Bulk cannot serve the object or a field
+ * (the plan is updated so later windows go straight to REST).
+ */
+export async function extract(client: SalesforceClient, config: Config, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
+  if (plan.api === "bulk") {
+    try {
+      await extractBulk2(client, config, plan, soql, sink);
+      return;
+    } catch (error) {
+      const reason = bulkRejection(error);
+      if (reason === undefined) throw error;
+      plan.api = "rest";
+      plan.restReason = reason;
+      sink.warn(`Stream '${plan.name}': Salesforce rejected the Bulk query (${reason}); reading it through REST instead.`);
+    }
+  }
+  await extractRest(client, plan, soql, sink);
+}
+
+/** Salesforce's answers that mean "Bulk cannot run this query; REST can". */
+function bulkRejection(error: unknown): string | undefined {
+  if (!(error instanceof SalesforceApiError)) return undefined;
+  const message = error.salesforceMessage;
+  if (error.errorCode === "INVALIDENTITY" || /not supported by the Bulk API/i.test(message)) return message;
+  if (/compound data not supported|not supported in Bulk Query|FUNCTIONALITY_NOT_ENABLED/i.test(`${error.errorCode} ${message}`)) {
+    return message;
+  }
+  return undefined;
+}
+
+async function extractBulk2(client: SalesforceClient, config: Config, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
+  const poll = defaultPollSettings(config.jobTimeoutMs);
+  // A job that ends Failed/Aborted is run once more as a new job before the stream fails.
+  for (let attempt = 1; ; attempt++) {
+    const job = await createQueryJob(client, soql, plan.operation);
+    try {
+      const done = await waitForJob(client, job.id, poll);
+      if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
+      let converterHeader: string[] | undefined;
+      let convert: ((row: string[]) => string) | undefined;
+      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
+        if (batch.header !== converterHeader) {
+          converterHeader = batch.header;
+          convert = createCsvRecordConverter(plan.schema, batch.header, sink.warn);
+        }
+        await sink.records(batch.rows.map(convert!));
+      }
+      await deleteJob(client, job.id).catch((error: unknown) => sink.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`));
+      return;
+    } catch (error) {
+      if (error instanceof BulkJobFailedError && attempt === 1) {
+        sink.warn(`Stream '${plan.name}': ${error.message}. Running the query again as a new job.`);
+        continue;
+      }
+      if (error instanceof BulkJobFailedError) {
+        throw new ConnectorError(
+          `Salesforce could not run the Bulk query for ${plan.object} (job ${error.job.id} ended ${error.job.state} twice: ${error.job.errorMessage ?? "no message"}). Run the sync again; if it persists, check the object_filters for ${plan.object}.`,
+          "transient_error",
+          { internalMessage: soql },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+function bulkMaxRecords(config: Config): number | undefined {
+  return config.spec.bulk_api.version === "2.0" ? config.spec.bulk_api.max_records : undefined;
+}
+
+async function extractRest(client: SalesforceClient, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
+  const convert = createRestRecordConverter(plan.schema, plan.fields, sink.warn);
+  for await (const records of restQuery(client, soql, plan.operation, (total) => void sink.estimate(total))) {
+    await sink.records(records.map(convert));
+  }
+}

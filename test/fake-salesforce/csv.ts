@@ -1,0 +1,29 @@
+// CSV as Bulk API 2.0 writes it: RFC 4180 quoting, empty field for null, true/false booleans,
+// ISO datetimes with milliseconds and Z, dates as YYYY-MM-DD.
+
+export const DELIMITERS: Record<string, string> = {
+  COMMA: ',',
+  TAB: '\t',
+  PIPE: '|',
+  SEMICOLON: ';',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
+
+export const LINE_ENDINGS: Record<string, string> = { LF: '\n', CRLF: '\r\n' };
+
+export function csvField(value: unknown, delimiter: string): string {
+  if (value === null || value === undefined) return '';
+  const s = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (s.includes('"') || s.includes(delimiter) || s.includes('\n') || s.includes('\r')) return `"${s.replace(/"/g, '""')}"`;
+  return s;
+}
+
+export function csvLine(values: unknown[], delimiter: string, lineEnding: string): string {
+  let line = '';
+  for (let k = 0; k < values.length; k++) {
+    if (k) line += delimiter;
+    line += csvField(values[k], delimiter);
+  }
+  return line + lineEnding;
+}

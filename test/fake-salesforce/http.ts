@@ -1,0 +1,131 @@
+// Handler contract and response writing. Handlers return a Result instead of writing to the
+// socket, so Composite can run the very same handlers for its subrequests.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createGzip, gzipSync } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import { ApiError } from './errors.js';
+import type { FakeState } from './state.js';
+import type { FaultType } from './types.js';
+
+export interface Ctx {
+  state: FakeState;
+  method: string;
+  path: string;
+  /** API version from the path, e.g. "62.0" ('' when the path has none). */
+  version: string;
+  /** Regex groups of the route after the version. */
+  params: string[];
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** A fault that the handler itself must enact (job_failed). */
+  fault?: FaultType;
+  /** Runs a subrequest through the router (used by Composite). */
+  sub: (method: string, url: string, body?: unknown) => Promise<Result>;
+}
+
+/** A lazily rendered body (Bulk results) that may be cut after some rows. */
+export interface StreamBody {
+  rows: number;
+  write(emit: (chunk: string) => Promise<boolean>, stopAfterRows?: number): Promise<void>;
+}
+
+export interface Result {
+  status: number;
+  headers?: Record<string, string>;
+  json?: unknown;
+  text?: string;
+  contentType?: string;
+  stream?: StreamBody;
+}
+
+export type Handler = (ctx: Ctx) => Result | Promise<Result>;
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Result => ({ status, json: body, headers });
+
+export function errorResult(e: ApiError): Result {
+  return { status: e.status, json: e.body };
+}
+
+export function parseJsonBody(ctx: Ctx): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(ctx.body);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'JSON_PARSER_ERROR', 'Unexpected character: was expecting a JSON object');
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function acceptsGzip(headers: IncomingHttpHeaders): boolean {
+  return /\bgzip\b/i.test(String(headers['accept-encoding'] ?? ''));
+}
+
+export interface WriteOptions {
+  gzip: boolean;
+  /** drop_mid_body: send headers and about half the body, then destroy the socket. */
+  truncate: boolean;
+  extraHeaders: Record<string, string>;
+}
+
+function contentType(r: Result): string {
+  if (r.contentType) return r.contentType;
+  return r.json !== undefined ? 'application/json;charset=UTF-8' : 'text/plain;charset=UTF-8';
+}
+
+export async function writeResult(res: ServerResponse, r: Result, o: WriteOptions): Promise<void> {
+  res.statusCode = r.status;
+  for (const [k, v] of Object.entries({ ...o.extraHeaders, ...(r.headers ?? {}) })) res.setHeader(k, v);
+  if (r.status === 204) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', contentType(r));
+  if (r.stream) return writeStream(res, r.stream, o);
+  const raw = Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.text ?? ''), 'utf8');
+  const body = o.gzip ? gzipSync(raw) : raw;
+  if (o.gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', String(body.length));
+  if (o.truncate) {
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  res.end(body);
+}
+
+async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOptions): Promise<void> {
+  let out: Writable = res;
+  const gz = o.gzip ? createGzip() : undefined;
+  if (gz) {
+    res.setHeader('Content-Encoding', 'gzip');
+    gz.pipe(res);
+    out = gz;
+  }
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+    gz?.destroy();
+  });
+  const emit = async (chunk: string): Promise<boolean> => {
+    if (closed) return false;
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(res, 'close')]).catch(() => undefined);
+    return !closed;
+  };
+  await stream.write(emit, o.truncate ? Math.floor(stream.rows / 2) : undefined);
+  if (closed) return;
+  if (o.truncate) {
+    // Flush what we have so the client sees a partial body, then cut the connection.
+    if (gz) await new Promise<void>((resolve) => gz.flush(() => resolve()));
+    await new Promise<void>((resolve) => res.write('', () => resolve()));
+    setTimeout(() => res.socket?.destroy(), 20);
+    return;
+  }
+  out.end();
+}

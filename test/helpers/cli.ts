@@ -1,0 +1,72 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+export const cliPath = join(repoRoot, "dist/main.js");
+
+export interface AirbyteLine {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every stdout line parsed as JSON (a line that is not JSON fails the run's parse). */
+  messages: AirbyteLine[];
+}
+
+/** Runs the BUILT connector (`npm run build` first) as a process, the way Airbyte does. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, SOURCE_SALESFORCE_RETRY_BASE_MS: "10", SOURCE_SALESFORCE_POLL_BASE_MS: "5", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      const messages = stdout
+        .split("\n")
+        .filter((line) => line.length > 0)
+        .map((line) => {
+          try {
+            return JSON.parse(line) as AirbyteLine;
+          } catch {
+            throw new Error(`stdout line is not JSON: ${line.slice(0, 200)}`);
+          }
+        });
+      resolvePromise({ code, stdout, stderr, messages });
+    });
+  });
+}
+
+/** Writes JSON files into a fresh temp folder and returns their paths. */
+export function writeTempFiles(files: Record<string, unknown>): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "sf-test-"));
+  const paths: Record<string, string> = {};
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+    paths[name] = path;
+  }
+  return paths;
+}
+
+export const ofType = (run: CliRun, type: string): AirbyteLine[] => run.messages.filter((m) => m.type === type);
+
+export function traceErrors(run: CliRun): Array<{ message: string; failure_type: string; internal_message?: string }> {
+  return ofType(run, "TRACE")
+    .map((m) => (m.trace as { type: string; error?: { message: string; failure_type: string } }))
+    .filter((t) => t.type === "ERROR")
+    .map((t) => t.error!);
+}

@@ -79,8 +79,7 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   const spec = structuredClone(input) as RawConfig;
   spec.bulk_api ??= { version: "2.0" };
   const problems: string[] = [];
-  if (!validateSpec(spec))
-    problems.push(...formatAjvErrors(validateSpec.errors).map(describePattern(validateSpec.errors)));
+  if (!validateSpec(spec)) problems.push(...formatAjvErrors(validateSpec.errors).map(humanize(validateSpec.errors)));
   problems.push(...semanticProblems(spec));
   if (problems.length > 0) {
     throw configError(`Invalid configuration: ${problems.join("; ")}. Fix these fields and run again.`);
@@ -97,14 +96,23 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   };
 }
 
-/** ajv's pattern message quotes the regex; the spec's pattern_descriptor says it in words. */
-function describePattern(errors: typeof validateSpec.errors) {
+/**
+ * ajv's wording where it is not enough: a pattern error quotes the regex (the spec's
+ * pattern_descriptor says it in words), and a discriminator error does not list the allowed tags.
+ */
+function humanize(errors: typeof validateSpec.errors) {
   return (line: string, index: number): string => {
     const error = errors?.[index];
-    const descriptor = (error?.parentSchema as { pattern_descriptor?: string } | undefined)?.pattern_descriptor;
+    const path = line.slice(0, line.indexOf(":"));
+    const schema = error?.parentSchema as
+      { pattern_descriptor?: string; oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> } | undefined;
     if (error?.keyword === "pattern") {
-      const path = line.slice(0, line.indexOf(":"));
-      return `${path}: must be ${descriptor ?? `a string matching ${String(error.params.pattern)}`}`;
+      return `${path}: must be ${schema?.pattern_descriptor ?? `a string matching ${String(error.params.pattern)}`}`;
+    }
+    if (error?.keyword === "discriminator") {
+      const tag = String(error.params.tag);
+      const allowed = (schema?.oneOf ?? []).map((branch) => JSON.stringify(branch.properties?.[tag]?.const));
+      return `${path}.${tag}: must be one of ${allowed.join(", ")}`;
     }
     return line;
   };

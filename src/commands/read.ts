@@ -20,11 +20,18 @@ export async function read(options: ReadOptions, writer: MessageWriter): Promise
   const config = await loadConfigFile(options.config, syncStartedAt);
   const catalog = await readJsonFile(options.catalog, "catalog");
   if (!validateConfiguredCatalog(catalog)) {
-    throw configError(`The configured catalog is not valid: ${formatAjvErrors(validateConfiguredCatalog.errors).join("; ")}.`);
+    throw configError(
+      `The configured catalog is not valid: ${formatAjvErrors(validateConfiguredCatalog.errors).join("; ")}.`,
+    );
   }
   const stateInput = options.state === undefined ? undefined : await readJsonFile(options.state, "state");
   const client = await connect(config, writer);
-  const plans = await planStreams(client, config, catalog as ConfiguredAirbyteCatalog, (message) => void writer.log("WARN", message));
+  const plans = await planStreams(
+    client,
+    config,
+    catalog as ConfiguredAirbyteCatalog,
+    (message) => void writer.log("WARN", message),
+  );
   const states = parseInputState(
     stateInput ?? null,
     plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),

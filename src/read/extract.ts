@@ -27,7 +27,13 @@ export interface RecordSink {
  * sink. Bulk falls back to REST when Salesforce says Bulk cannot serve the object or a field
  * (the plan is updated so later windows go straight to REST).
  */
-export async function extract(client: SalesforceClient, config: Config, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
+export async function extract(
+  client: SalesforceClient,
+  config: Config,
+  plan: StreamPlan,
+  soql: string,
+  sink: RecordSink,
+): Promise<void> {
   if (plan.api === "bulk") {
     try {
       await extractBulk2(client, config, plan, soql, sink);
@@ -37,7 +43,9 @@ export async function extract(client: SalesforceClient, config: Config, plan: St
       if (reason === undefined) throw error;
       plan.api = "rest";
       plan.restReason = reason;
-      sink.warn(`Stream '${plan.name}': Salesforce rejected the Bulk query (${reason}); reading it through REST instead.`);
+      sink.warn(
+        `Stream '${plan.name}': Salesforce rejected the Bulk query (${reason}); reading it through REST instead.`,
+      );
     }
   }
   await extractRest(client, plan, soql, sink);
@@ -48,13 +56,23 @@ function bulkRejection(error: unknown): string | undefined {
   if (!(error instanceof SalesforceApiError)) return undefined;
   const message = error.salesforceMessage;
   if (error.errorCode === "INVALIDENTITY" || /not supported by the Bulk API/i.test(message)) return message;
-  if (/compound data not supported|not supported in Bulk Query|FUNCTIONALITY_NOT_ENABLED/i.test(`${error.errorCode} ${message}`)) {
+  if (
+    /compound data not supported|not supported in Bulk Query|FUNCTIONALITY_NOT_ENABLED/i.test(
+      `${error.errorCode} ${message}`,
+    )
+  ) {
     return message;
   }
   return undefined;
 }
 
-async function extractBulk2(client: SalesforceClient, config: Config, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
+async function extractBulk2(
+  client: SalesforceClient,
+  config: Config,
+  plan: StreamPlan,
+  soql: string,
+  sink: RecordSink,
+): Promise<void> {
   const poll = defaultPollSettings(config.jobTimeoutMs);
   // A job that ends Failed/Aborted is run once more as a new job before the stream fails.
   for (let attempt = 1; ; attempt++) {
@@ -71,7 +89,9 @@ async function extractBulk2(client: SalesforceClient, config: Config, plan: Stre
         }
         await sink.records(batch.rows.map(convert!));
       }
-      await deleteJob(client, job.id).catch((error: unknown) => sink.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`));
+      await deleteJob(client, job.id).catch((error: unknown) =>
+        sink.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),
+      );
       return;
     } catch (error) {
       if (error instanceof BulkJobFailedError && attempt === 1) {

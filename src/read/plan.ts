@@ -54,7 +54,9 @@ export async function planStreams(
       throw configError(`Stream '${name}' is a query stream; reading query streams is not supported yet.`);
     }
     if (!isSalesforceIdentifier(name)) {
-      throw configError(`Stream '${name}' is not a Salesforce object name. Run discover again and use the streams it lists.`);
+      throw configError(
+        `Stream '${name}' is not a Salesforce object name. Run discover again and use the streams it lists.`,
+      );
     }
   }
   const describes = new Map<string, DescribeSObjectResult>();
@@ -82,7 +84,12 @@ export async function planStreams(
   return configured.map((stream) => planStream(stream, describes.get(stream.stream.name)!, config, warn));
 }
 
-function planStream(configured: ConfiguredAirbyteStream, describe: DescribeSObjectResult, config: Config, warn: Warn): StreamPlan {
+function planStream(
+  configured: ConfiguredAirbyteStream,
+  describe: DescribeSObjectResult,
+  config: Config,
+  warn: Warn,
+): StreamPlan {
   const name = configured.stream.name;
   const catalogSchema = configured.stream.json_schema as Partial<JsonSchemaObject>;
   const catalogProperties = catalogSchema.properties ?? {};
@@ -97,21 +104,30 @@ function planStream(configured: ConfiguredAirbyteStream, describe: DescribeSObje
   const properties: Record<string, Record<string, unknown>> = {};
   for (const [field, fieldSchema] of Object.entries(catalogProperties)) {
     if (!isSalesforceIdentifier(field)) {
-      throw configError(`Stream '${name}' selects '${field}', which is not a Salesforce field name. Run discover again and reset the stream's schema.`);
+      throw configError(
+        `Stream '${name}' selects '${field}', which is not a Salesforce field name. Run discover again and reset the stream's schema.`,
+      );
     }
     if (!describeFields.has(field)) {
-      warn(`Stream '${name}': field ${field} no longer exists in Salesforce; it is left out of this sync. Refresh the source schema to drop it.`);
+      warn(
+        `Stream '${name}': field ${field} no longer exists in Salesforce; it is left out of this sync. Refresh the source schema to drop it.`,
+      );
       continue;
     }
     fields.push(field);
     properties[field] = fieldSchema;
   }
-  if (fields.length === 0) throw configError(`Stream '${name}' selects no field that exists in Salesforce. Run discover again and select fields.`);
+  if (fields.length === 0)
+    throw configError(
+      `Stream '${name}' selects no field that exists in Salesforce. Run discover again and select fields.`,
+    );
 
   const incremental = configured.sync_mode === "incremental";
   const cursorField = chooseCursorField(describe.fields);
   if (incremental && cursorField === undefined) {
-    throw configError(`Stream '${name}' has no SystemModstamp, LastModifiedDate or CreatedDate, so it cannot sync incrementally. Use full_refresh.`);
+    throw configError(
+      `Stream '${name}' has no SystemModstamp, LastModifiedDate or CreatedDate, so it cannot sync incrementally. Use full_refresh.`,
+    );
   }
   const unsupportedFields = fields.filter((f) => BULK_UNSUPPORTED_TYPES.has(describeFields.get(f)!.type));
   const restReason = BULK_UNSUPPORTED_OBJECTS.has(describe.name)

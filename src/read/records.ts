@@ -221,7 +221,11 @@ const restLeaf = (node: Leaf): Render<Readonly<Record<string, unknown>>> => {
  * Writes an object from precomputed key prefixes (`"Name":`, comma included after the first) and
  * one renderer per key. A nested relationship (nullWhenEmpty) with nothing but nulls is `null`.
  */
-function renderObject<T>(nodes: readonly PlanNode[], renderLeaf: (node: Leaf) => Render<T>, nullWhenEmpty: boolean): Render<T> {
+function renderObject<T>(
+  nodes: readonly PlanNode[],
+  renderLeaf: (node: Leaf) => Render<T>,
+  nullWhenEmpty: boolean,
+): Render<T> {
   const prefixes = nodes.map((node, i) => `${i === 0 ? "" : ","}${JSON.stringify(node.name)}:`);
   const renders = nodes.map((node) =>
     node.kind === "leaf" ? renderLeaf(node) : renderObject(node.children, renderLeaf, true),
@@ -352,23 +356,59 @@ function integerText(n: number): string {
 
 // -- numbers
 
-// Already what String(Number(s)) gives: no exponent, leading zeros or trailing fraction zeros, at
-// most 15 digits (a decimal of <= 15 significant digits survives a round trip through a double),
-// not -0, and not below 1e-6 (where JavaScript switches to exponent form). Checking this is ~6x
-// cheaper than Number() + String() (measured), and most Salesforce numbers pass.
-const CANONICAL_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
-const BELOW_1E_MINUS_6 = /^-?0\.0{6}/;
-
 /**
  * Numbers are written as the double JavaScript reads them, the same text JSON.stringify gives a REST
  * value (1.50 -> 1.5, .5 -> 0.5, 1e3 -> 1000), so Bulk and REST agree byte for byte. Like REST, this
- * rounds values of more than 15-17 significant digits.
+ * rounds values of more than 15-17 significant digits. Undefined for anything that is not a finite
+ * decimal number.
  */
 export function canonicalNumber(text: string): string | undefined {
-  if (text.length <= 15 && CANONICAL_DECIMAL.test(text) && text !== "-0" && !BELOW_1E_MINUS_6.test(text)) return text;
+  const plain = plainDecimal(text);
+  if (plain !== undefined) return plain;
   if (!DECIMAL.test(text)) return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? String(n) : undefined;
+}
+
+/**
+ * Fast path of canonicalNumber (2-3x cheaper than Number() + String(), measured): a plain decimal
+ * `-?digits[.digits]` of at most 15 significant digits, which a double holds to the digit, so
+ * String(Number(text)) is the text itself less trailing fraction zeros (and -0 is 0). Undefined
+ * when the slow path must decide: leading zeros, exponents, more digits, or below 1e-6 (where
+ * JavaScript switches to exponent form).
+ */
+function plainDecimal(text: string): string | undefined {
+  const length = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const intStart = i;
+  while (i < length && isDigit(text.charCodeAt(i))) i++;
+  const intDigits = i - intStart;
+  const zeroInt = intDigits === 1 && text.charCodeAt(intStart) === 48; /* 0 */
+  if (intDigits === 0 || (intDigits > 1 && text.charCodeAt(intStart) === 48)) return undefined;
+  let end = i; // the kept text ends here: trailing fraction zeros and a bare point go
+  let fractionDigits = 0;
+  if (i < length) {
+    if (text.charCodeAt(i) !== 46 /* . */ || i === length - 1) return undefined;
+    const point = i;
+    let firstNonZero = -1;
+    for (i++; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (!isDigit(c)) return undefined;
+      if (c !== 48) {
+        if (firstNonZero < 0) firstNonZero = i - point - 1;
+        end = i + 1;
+      }
+    }
+    if (zeroInt && firstNonZero >= 6) return undefined;
+    if (end > point) fractionDigits = end - point - 1;
+  }
+  if (intDigits + fractionDigits > 15) return undefined;
+  const kept = end === length ? text : text.slice(0, end);
+  return kept === "-0" ? "0" : kept;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 function numberEncoder(invalid: () => string): Encoder {

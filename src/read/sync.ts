@@ -57,7 +57,10 @@ function stopsEverything(error: unknown): boolean {
 async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx: SyncContext): Promise<void> {
   const { writer, config, client } = ctx;
   await writer.streamStatus(plan.name, "STARTED");
-  await writer.log("INFO", `Stream '${plan.name}': reading ${plan.object} through ${plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`}, ${plan.incremental ? "incremental" : "full refresh"}.`);
+  await writer.log(
+    "INFO",
+    `Stream '${plan.name}': reading ${plan.object} through ${plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`}, ${plan.incremental ? "incremental" : "full refresh"}.`,
+  );
   const streamJson = JSON.stringify(plan.name);
   let running = false;
   let windowRecords = 0;

@@ -28,7 +28,11 @@ export class BulkJobFailedError extends Error {
   }
 }
 
-export function createQueryJob(client: SalesforceClient, soql: string, operation: QueryOperation): Promise<Bulk2JobInfo> {
+export function createQueryJob(
+  client: SalesforceClient,
+  soql: string,
+  operation: QueryOperation,
+): Promise<Bulk2JobInfo> {
   return client.json<Bulk2JobInfo>("/jobs/query", {
     method: "POST",
     json: { operation, query: soql, contentType: "CSV", columnDelimiter: "COMMA", lineEnding: "LF" },
@@ -50,7 +54,11 @@ export const defaultPollSettings = (timeoutMs: number): PollSettings => ({
 });
 
 /** Polls until JobComplete; Failed/Aborted throw BulkJobFailedError; past the timeout the job is aborted. */
-export async function waitForJob(client: SalesforceClient, jobId: string, settings: PollSettings): Promise<Bulk2JobInfo> {
+export async function waitForJob(
+  client: SalesforceClient,
+  jobId: string,
+  settings: PollSettings,
+): Promise<Bulk2JobInfo> {
   const deadline = Date.now() + settings.timeoutMs;
   let delay = settings.firstDelayMs;
   for (;;) {
@@ -89,7 +97,11 @@ export interface RowBatch {
  * delivered from it are skipped, so nothing is delivered twice. Each page's row count is checked
  * against Sforce-NumberOfRecords.
  */
-export async function* readJobResults(client: SalesforceClient, jobId: string, maxRecords: number | undefined): AsyncGenerator<RowBatch> {
+export async function* readJobResults(
+  client: SalesforceClient,
+  jobId: string,
+  maxRecords: number | undefined,
+): AsyncGenerator<RowBatch> {
   let locator: string | undefined;
   do {
     const query = new URLSearchParams();
@@ -116,7 +128,10 @@ export async function* readJobResults(client: SalesforceClient, jobId: string, m
         locator = nextLocator && nextLocator !== "null" ? nextLocator : undefined;
         break;
       } catch (error) {
-        const decision = client.decideAfterBodyFailure(error instanceof ResultsCountMismatch ? asTransient(error) : error, attempt);
+        const decision = client.decideAfterBodyFailure(
+          error instanceof ResultsCountMismatch ? asTransient(error) : error,
+          attempt,
+        );
         if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
         await sleep(decision.delayMs);
       }

@@ -66,7 +66,7 @@ export const ofType = (run: CliRun, type: string): AirbyteLine[] => run.messages
 
 export function traceErrors(run: CliRun): Array<{ message: string; failure_type: string; internal_message?: string }> {
   return ofType(run, "TRACE")
-    .map((m) => (m.trace as { type: string; error?: { message: string; failure_type: string } }))
+    .map((m) => m.trace as { type: string; error?: { message: string; failure_type: string } })
     .filter((t) => t.type === "ERROR")
     .map((t) => t.error!);
 }

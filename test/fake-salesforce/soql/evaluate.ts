@@ -113,7 +113,7 @@ export class Evaluator {
       if (where && !this.matches(i, where)) continue;
       out[k++] = i;
     }
-    let rows = out.subarray(0, k);
+    let rows: Uint32Array = out.subarray(0, k);
     if (this.plan.orderBy.length) rows = this.sorted(rows);
     const offset = this.plan.offset ?? 0;
     const end = this.plan.limit === undefined ? rows.length : Math.min(rows.length, offset + this.plan.limit);

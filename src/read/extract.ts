@@ -12,7 +12,7 @@ import {
   waitForJob,
 } from "../salesforce/bulk2.js";
 import { restQuery } from "../salesforce/rest-query.js";
-import { createCsvRecordConverter, createRestRecordConverter } from "./records.js";
+import { createCsvRecordConverterCache, createRestRecordConverter } from "./records.js";
 
 /** Where extracted records go: each record's data already serialised as JSON. */
 export interface RecordSink {
@@ -80,14 +80,10 @@ async function extractBulk2(
     try {
       const done = await waitForJob(client, job.id, poll);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
-      let converterHeader: string[] | undefined;
-      let convert: ((row: string[]) => string) | undefined;
+      // One converter per distinct header: warnings about a column come once per stream, not per page.
+      const converterFor = createCsvRecordConverterCache(plan.schema, sink.warn);
       for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
-        if (batch.header !== converterHeader) {
-          converterHeader = batch.header;
-          convert = createCsvRecordConverter(plan.schema, batch.header, sink.warn);
-        }
-        await sink.records(batch.rows.map(convert!));
+        await sink.records(batch.rows.map(converterFor(batch.header)));
       }
       await deleteJob(client, job.id).catch((error: unknown) =>
         sink.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),

@@ -1,7 +1,7 @@
 // Login endpoints (OAuth2 token, SOAP login, identity, revoke) and the session registry.
-import { createHmac, randomBytes } from 'node:crypto';
-import { json, type Ctx, type Result } from './http.js';
-import type { FakeState } from './state.js';
+import { createHmac, randomBytes } from "node:crypto";
+import { json, type Ctx, type Result } from "./http.js";
+import type { FakeState } from "./state.js";
 
 export class Sessions {
   private readonly tokens = new Set<string>();
@@ -10,7 +10,7 @@ export class Sessions {
 
   /** A new access token shaped like Salesforce's ("00D...!AQ..."). */
   issue(): string {
-    const token = `${this.orgId.slice(0, 15)}!AQ${randomBytes(48).toString('base64url')}`;
+    const token = `${this.orgId.slice(0, 15)}!AQ${randomBytes(48).toString("base64url")}`;
     this.tokens.add(token);
     return token;
   }
@@ -28,9 +28,9 @@ export class Sessions {
   }
 }
 
-export function bearerToken(headers: Ctx['headers']): string | undefined {
+export function bearerToken(headers: Ctx["headers"]): string | undefined {
   const h = headers.authorization;
-  if (typeof h !== 'string') return undefined;
+  if (typeof h !== "string") return undefined;
   const m = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(h.trim());
   return m?.[1];
 }
@@ -40,15 +40,17 @@ const oauthError = (error: string, description: string): Result => json(400, { e
 function tokenResponse(state: FakeState): Result {
   const issuedAt = String(state.opts.now().getTime());
   const id = `${state.url}/id/${state.orgId}/${state.userId}`;
-  const signature = createHmac('sha256', state.credentials.clientSecret).update(id + issuedAt).digest('base64');
+  const signature = createHmac("sha256", state.credentials.clientSecret)
+    .update(id + issuedAt)
+    .digest("base64");
   return json(200, {
     access_token: state.sessions.issue(),
     instance_url: state.url,
     id,
-    token_type: 'Bearer',
+    token_type: "Bearer",
     issued_at: issuedAt,
     signature,
-    scope: 'api refresh_token',
+    scope: "api refresh_token",
   });
 }
 
@@ -56,42 +58,43 @@ function tokenResponse(state: FakeState): Result {
 export function oauthToken(ctx: Ctx): Result {
   const p = new URLSearchParams(ctx.body);
   const c = ctx.state.credentials;
-  const grant = p.get('grant_type');
-  if (grant !== 'refresh_token' && grant !== 'password') return oauthError('unsupported_grant_type', 'grant type not supported');
-  if (p.get('client_id') !== c.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
-  if (p.get('client_secret') !== c.clientSecret) return oauthError('invalid_client', 'invalid client credentials');
-  if (grant === 'refresh_token') {
-    if (p.get('refresh_token') !== c.refreshToken) return oauthError('invalid_grant', 'expired access/refresh token');
-  } else if (p.get('username') !== c.username || p.get('password') !== c.password + c.securityToken) {
-    return oauthError('invalid_grant', 'authentication failure');
+  const grant = p.get("grant_type");
+  if (grant !== "refresh_token" && grant !== "password")
+    return oauthError("unsupported_grant_type", "grant type not supported");
+  if (p.get("client_id") !== c.clientId) return oauthError("invalid_client_id", "client identifier invalid");
+  if (p.get("client_secret") !== c.clientSecret) return oauthError("invalid_client", "invalid client credentials");
+  if (grant === "refresh_token") {
+    if (p.get("refresh_token") !== c.refreshToken) return oauthError("invalid_grant", "expired access/refresh token");
+  } else if (p.get("username") !== c.username || p.get("password") !== c.password + c.securityToken) {
+    return oauthError("invalid_grant", "authentication failure");
   }
   return tokenResponse(ctx.state);
 }
 
 /** POST /services/oauth2/revoke: always succeeds, invalidating the token if it is one. */
 export function oauthRevoke(ctx: Ctx): Result {
-  const token = new URLSearchParams(ctx.body).get('token') ?? ctx.query.get('token') ?? undefined;
+  const token = new URLSearchParams(ctx.body).get("token") ?? ctx.query.get("token") ?? undefined;
   ctx.state.sessions.revoke(token);
-  return { status: 200, text: '' };
+  return { status: 200, text: "" };
 }
 
 /** GET /id/{orgId}/{userId}: the identity URL returned by OAuth. */
 export function identity(ctx: Ctx): Result {
   const s = ctx.state;
-  if (!s.sessions.isValid(bearerToken(ctx.headers))) return { status: 403, text: 'Bad_OAuth_Token' };
+  if (!s.sessions.isValid(bearerToken(ctx.headers))) return { status: 403, text: "Bad_OAuth_Token" };
   return json(200, {
     id: `${s.url}/id/${s.orgId}/${s.userId}`,
     asserted_user: true,
     user_id: s.userId,
     organization_id: s.orgId,
     username: s.credentials.username,
-    nick_name: 'integration',
-    display_name: 'Integration User',
+    nick_name: "integration",
+    display_name: "Integration User",
     email: s.credentials.username,
     active: true,
-    user_type: 'STANDARD',
-    language: 'en_US',
-    locale: 'en_US',
+    user_type: "STANDARD",
+    language: "en_US",
+    locale: "en_US",
     utcOffset: 0,
     urls: {
       rest: `${s.url}/services/data/v{version}/`,
@@ -106,10 +109,10 @@ const xmlUnescape = (s: string): string =>
   s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, name: string, dec?: string, hex?: string) => {
     if (dec) return String.fromCodePoint(Number(dec));
     if (hex) return String.fromCodePoint(parseInt(hex, 16));
-    return ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[name.toLowerCase()]!;
+    return ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" } as Record<string, string>)[name.toLowerCase()]!;
   });
 
-const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function tagValue(xml: string, tag: string): string | undefined {
   const m = new RegExp(`<(?:\\w+:)?${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:\\w+:)?${tag}>`).exec(xml);
@@ -123,20 +126,20 @@ function soapFault(code: string, message: string): Result {
     `<faultcode>sf:${code}</faultcode><faultstring>${code}: ${xmlEscape(message)}</faultstring><detail>` +
     `<sf:LoginFault xsi:type="sf:LoginFault"><sf:exceptionCode>${code}</sf:exceptionCode>` +
     `<sf:exceptionMessage>${xmlEscape(message)}</sf:exceptionMessage></sf:LoginFault></detail>` +
-    '</soapenv:Fault></soapenv:Body></soapenv:Envelope>';
-  return { status: 500, text, contentType: 'text/xml;charset=UTF-8' };
+    "</soapenv:Fault></soapenv:Body></soapenv:Envelope>";
+  return { status: 500, text, contentType: "text/xml;charset=UTF-8" };
 }
 
 /** POST /services/Soap/u/{version}: Partner API login(username, password+securityToken). */
 export function soapLogin(ctx: Ctx): Result {
   const s = ctx.state;
-  const username = tagValue(ctx.body, 'username');
-  const password = tagValue(ctx.body, 'password');
+  const username = tagValue(ctx.body, "username");
+  const password = tagValue(ctx.body, "password");
   if (!/<(?:\w+:)?login[\s>]/.test(ctx.body) || username === undefined || password === undefined) {
-    return soapFault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.');
+    return soapFault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.");
   }
   if (username !== s.credentials.username || password !== s.credentials.password + s.credentials.securityToken) {
-    return soapFault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.');
+    return soapFault("INVALID_LOGIN", "Invalid username, password, security token; or user locked out.");
   }
   const v = ctx.version;
   const sessionId = s.sessions.issue();
@@ -144,18 +147,18 @@ export function soapLogin(ctx: Ctx): Result {
     '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
     'xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginResponse><result>' +
     `<metadataServerUrl>${s.url}/services/Soap/m/${v}/${s.orgId}</metadataServerUrl>` +
-    '<passwordExpired>false</passwordExpired><sandbox>false</sandbox>' +
+    "<passwordExpired>false</passwordExpired><sandbox>false</sandbox>" +
     `<serverUrl>${s.url}/services/Soap/u/${v}/${s.orgId}</serverUrl>` +
     `<sessionId>${sessionId}</sessionId><userId>${s.userId}</userId><userInfo>` +
-    '<accessibilityMode>false</accessibilityMode><chatterExternal>false</chatterExternal><currencySymbol>$</currencySymbol>' +
-    '<orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode>' +
-    '<orgDefaultCurrencyLocale>en_US</orgDefaultCurrencyLocale><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments>' +
+    "<accessibilityMode>false</accessibilityMode><chatterExternal>false</chatterExternal><currencySymbol>$</currencySymbol>" +
+    "<orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit><orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode>" +
+    "<orgDefaultCurrencyLocale>en_US</orgDefaultCurrencyLocale><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments>" +
     `<orgHasPersonAccounts>false</orgHasPersonAccounts><organizationId>${s.orgId}</organizationId>` +
-    '<organizationMultiCurrency>false</organizationMultiCurrency><organizationName>Fake Salesforce Org</organizationName>' +
+    "<organizationMultiCurrency>false</organizationMultiCurrency><organizationName>Fake Salesforce Org</organizationName>" +
     '<profileId>00e5g000000ABCDAA4</profileId><roleId xsi:nil="true"/><sessionSecondsValid>7200</sessionSecondsValid>' +
     `<userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>${xmlEscape(s.credentials.username)}</userEmail>` +
     `<userFullName>Integration User</userFullName><userId>${s.userId}</userId><userLanguage>en_US</userLanguage>` +
     `<userLocale>en_US</userLocale><userName>${xmlEscape(s.credentials.username)}</userName><userTimeZone>America/Los_Angeles</userTimeZone>` +
-    '<userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>';
-  return { status: 200, text, contentType: 'text/xml;charset=UTF-8' };
+    "<userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>";
+  return { status: 200, text, contentType: "text/xml;charset=UTF-8" };
 }

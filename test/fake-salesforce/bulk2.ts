@@ -1,20 +1,20 @@
 // Bulk API 2.0 query jobs: create (validating the query), poll, results pages as CSV, abort, delete.
 // The result set is snapshotted (row numbers + data version) at creation and rendered page by page,
 // so a 2M-row job never holds its CSV in memory.
-import { columnValue, Evaluator, type Snapshot } from './soql/evaluate.js';
-import { planQuery, type Plan } from './soql/plan.js';
-import { csvLine, DELIMITERS, LINE_ENDINGS } from './csv.js';
-import { ApiError, notFound } from './errors.js';
-import { json, parseJsonBody, type Ctx, type Result } from './http.js';
-import { randomId } from './ids.js';
-import { restDatetime } from './render.js';
+import { columnValue, Evaluator, type Snapshot } from "./soql/evaluate.js";
+import { planQuery, type Plan } from "./soql/plan.js";
+import { csvLine, DELIMITERS, LINE_ENDINGS } from "./csv.js";
+import { ApiError, notFound } from "./errors.js";
+import { json, parseJsonBody, type Ctx, type Result } from "./http.js";
+import { randomId } from "./ids.js";
+import { restDatetime } from "./render.js";
 
-export type JobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+export type JobState = "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";
 
 export interface BulkJob {
   id: string;
   apiVersion: string;
-  operation: 'query' | 'queryAll';
+  operation: "query" | "queryAll";
   plan: Plan;
   snapshot: Snapshot;
   createdDate: string;
@@ -26,7 +26,7 @@ export interface BulkJob {
   lineEnding: string;
 }
 
-const FAILED_MESSAGE = 'InternalServerError: retried 30 times';
+const FAILED_MESSAGE = "InternalServerError: retried 30 times";
 const ROWS_PER_CHUNK = 1000;
 
 function jobInfo(ctx: Ctx, job: BulkJob, full: boolean): Record<string, unknown> {
@@ -38,33 +38,34 @@ function jobInfo(ctx: Ctx, job: BulkJob, full: boolean): Record<string, unknown>
     createdDate: restDatetime(job.createdDate),
     systemModstamp: restDatetime(job.systemModstamp),
     state: job.state,
-    concurrencyMode: 'Parallel',
-    contentType: 'CSV',
+    concurrencyMode: "Parallel",
+    contentType: "CSV",
     apiVersion: Number(job.apiVersion),
   };
-  if (full) info.jobType = 'V2Query';
+  if (full) info.jobType = "V2Query";
   info.lineEnding = job.lineEnding;
   info.columnDelimiter = job.columnDelimiter;
   if (full) {
-    const done = job.state === 'JobComplete';
+    const done = job.state === "JobComplete";
     info.numberRecordsProcessed = done ? job.snapshot.rows.length : 0;
     info.retries = 0;
     info.totalProcessingTime = done ? 100 + Math.floor(job.snapshot.rows.length / 1000) : 0;
     info.isPkChunkingSupported = true;
-    if (job.state === 'Failed') info.errorMessage = FAILED_MESSAGE;
+    if (job.state === "Failed") info.errorMessage = FAILED_MESSAGE;
   }
   return info;
 }
 
 function jobFor(ctx: Ctx): BulkJob {
-  const job = ctx.state.jobs.get(ctx.params[0] ?? '');
+  const job = ctx.state.jobs.get(ctx.params[0] ?? "");
   if (!job) throw notFound();
   return job;
 }
 
 function option(body: Record<string, unknown>, key: string, allowed: Record<string, string>, dflt: string): string {
   const v = body[key] ?? dflt;
-  if (typeof v !== 'string' || !(v in allowed)) throw new ApiError(400, 'INVALIDJOB', `Invalid value for ${key}: ${String(v)}`);
+  if (typeof v !== "string" || !(v in allowed))
+    throw new ApiError(400, "INVALIDJOB", `Invalid value for ${key}: ${String(v)}`);
   return v;
 }
 
@@ -72,36 +73,42 @@ function option(body: Record<string, unknown>, key: string, allowed: Record<stri
 export function createJob(ctx: Ctx): Result {
   const body = parseJsonBody(ctx);
   const operation = body.operation;
-  if (operation !== 'query' && operation !== 'queryAll') {
-    throw new ApiError(400, 'INVALIDJOB', `Invalid operation: ${String(operation)}. Valid values are query and queryAll.`);
+  if (operation !== "query" && operation !== "queryAll") {
+    throw new ApiError(
+      400,
+      "INVALIDJOB",
+      `Invalid operation: ${String(operation)}. Valid values are query and queryAll.`,
+    );
   }
-  if (typeof body.query !== 'string' || !body.query.trim()) throw new ApiError(400, 'INVALIDJOB', 'Query is required');
-  if ((body.contentType ?? 'CSV') !== 'CSV') throw new ApiError(400, 'INVALIDJOB', `Invalid content type: ${String(body.contentType)}`);
-  const columnDelimiter = option(body, 'columnDelimiter', DELIMITERS, 'COMMA');
-  const lineEnding = option(body, 'lineEnding', LINE_ENDINGS, 'LF');
+  if (typeof body.query !== "string" || !body.query.trim()) throw new ApiError(400, "INVALIDJOB", "Query is required");
+  if ((body.contentType ?? "CSV") !== "CSV")
+    throw new ApiError(400, "INVALIDJOB", `Invalid content type: ${String(body.contentType)}`);
+  const columnDelimiter = option(body, "columnDelimiter", DELIMITERS, "COMMA");
+  const lineEnding = option(body, "lineEnding", LINE_ENDINGS, "LF");
   const plan = planQuery(ctx.state.org, body.query);
-  if (!plan.obj.bulkSupported) throw new ApiError(400, 'INVALIDENTITY', `Entity '${plan.obj.name}' is not supported by the Bulk API.`);
-  if (plan.count) throw new ApiError(400, 'API_ERROR', 'Aggregate queries are not supported by Bulk Query');
-  if (plan.columns.some((c) => c.field.type === 'address' || c.field.type === 'location')) {
-    throw new ApiError(400, 'API_ERROR', 'Selecting compound data not supported in Bulk Query');
+  if (!plan.obj.bulkSupported)
+    throw new ApiError(400, "INVALIDENTITY", `Entity '${plan.obj.name}' is not supported by the Bulk API.`);
+  if (plan.count) throw new ApiError(400, "API_ERROR", "Aggregate queries are not supported by Bulk Query");
+  if (plan.columns.some((c) => c.field.type === "address" || c.field.type === "location")) {
+    throw new ApiError(400, "API_ERROR", "Selecting compound data not supported in Bulk Query");
   }
-  if (plan.columns.some((c) => c.field.type === 'base64')) {
-    throw new ApiError(400, 'API_ERROR', 'Selecting base64 data not supported in Bulk Query');
+  if (plan.columns.some((c) => c.field.type === "base64")) {
+    throw new ApiError(400, "API_ERROR", "Selecting base64 data not supported in Bulk Query");
   }
   const state = ctx.state;
-  const snapshot = new Evaluator(state.org, plan, state.org.version).snapshot(operation === 'queryAll');
+  const snapshot = new Evaluator(state.org, plan, state.org.version).snapshot(operation === "queryAll");
   const now = state.opts.now().toISOString();
   const job: BulkJob = {
-    id: randomId('750', state.serial++),
+    id: randomId("750", state.serial++),
     apiVersion: ctx.version,
     operation,
     plan,
     snapshot,
     createdDate: now,
     systemModstamp: now,
-    state: 'UploadComplete',
+    state: "UploadComplete",
     polls: 0,
-    failing: ctx.fault === 'job_failed',
+    failing: ctx.fault === "job_failed",
     columnDelimiter,
     lineEnding,
   };
@@ -112,11 +119,11 @@ export function createJob(ctx: Ctx): Result {
 /** GET /services/data/vXX.X/jobs/query/{id}: UploadComplete/InProgress for N polls, then the outcome. */
 export function jobStatus(ctx: Ctx): Result {
   const job = jobFor(ctx);
-  if (job.state !== 'JobComplete' && job.state !== 'Failed' && job.state !== 'Aborted') {
+  if (job.state !== "JobComplete" && job.state !== "Failed" && job.state !== "Aborted") {
     job.polls++;
     const n = ctx.state.opts.bulk2PollsUntilComplete;
-    if (job.polls > n) job.state = job.failing ? 'Failed' : 'JobComplete';
-    else job.state = job.polls === 1 && n >= 2 ? 'UploadComplete' : 'InProgress';
+    if (job.polls > n) job.state = job.failing ? "Failed" : "JobComplete";
+    else job.state = job.polls === 1 && n >= 2 ? "UploadComplete" : "InProgress";
     job.systemModstamp = ctx.state.opts.now().toISOString();
   }
   return json(200, jobInfo(ctx, job, true));
@@ -124,18 +131,27 @@ export function jobStatus(ctx: Ctx): Result {
 
 /** GET /services/data/vXX.X/jobs/query: all jobs. */
 export function listJobs(ctx: Ctx): Result {
-  return json(200, { done: true, records: [...ctx.state.jobs.values()].map((j) => ({ ...jobInfo(ctx, j, false), jobType: 'V2Query' })), nextRecordsUrl: null });
+  return json(200, {
+    done: true,
+    records: [...ctx.state.jobs.values()].map((j) => ({ ...jobInfo(ctx, j, false), jobType: "V2Query" })),
+    nextRecordsUrl: null,
+  });
 }
 
 /** PATCH /services/data/vXX.X/jobs/query/{id} {state: "Aborted"} */
 export function abortJob(ctx: Ctx): Result {
   const job = jobFor(ctx);
   const body = parseJsonBody(ctx);
-  if (body.state !== 'Aborted') throw new ApiError(400, 'INVALIDJOB', `Invalid state: ${String(body.state)}. Only Aborted is allowed for query jobs.`);
-  if (job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted') {
-    throw new ApiError(400, 'INVALIDJOBSTATE', `Job is in state ${job.state} and cannot be aborted`);
+  if (body.state !== "Aborted")
+    throw new ApiError(
+      400,
+      "INVALIDJOB",
+      `Invalid state: ${String(body.state)}. Only Aborted is allowed for query jobs.`,
+    );
+  if (job.state === "JobComplete" || job.state === "Failed" || job.state === "Aborted") {
+    throw new ApiError(400, "INVALIDJOBSTATE", `Job is in state ${job.state} and cannot be aborted`);
   }
-  job.state = 'Aborted';
+  job.state = "Aborted";
   job.systemModstamp = ctx.state.opts.now().toISOString();
   return json(200, jobInfo(ctx, job, false));
 }
@@ -143,15 +159,15 @@ export function abortJob(ctx: Ctx): Result {
 /** DELETE /services/data/vXX.X/jobs/query/{id} */
 export function deleteJob(ctx: Ctx): Result {
   jobFor(ctx);
-  ctx.state.jobs.delete(ctx.params[0] ?? '');
+  ctx.state.jobs.delete(ctx.params[0] ?? "");
   return { status: 204 };
 }
 
 /** Locators are base64 of the row offset, like the ones Salesforce hands out. */
-const encodeLocator = (offset: number): string => Buffer.from(String(offset)).toString('base64').replace(/=+$/, '');
+const encodeLocator = (offset: number): string => Buffer.from(String(offset)).toString("base64").replace(/=+$/, "");
 
 function decodeLocator(s: string): number | undefined {
-  const text = Buffer.from(s, 'base64').toString('utf8');
+  const text = Buffer.from(s, "base64").toString("utf8");
   return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
@@ -159,18 +175,28 @@ function decodeLocator(s: string): number | undefined {
 export function jobResults(ctx: Ctx): Result {
   const job = jobFor(ctx);
   if (ctx.version !== job.apiVersion) {
-    throw new ApiError(409, 'API_VERSION_MISMATCH', `The API version of the request (v${ctx.version}) does not match the API version of the job (v${job.apiVersion}).`);
+    throw new ApiError(
+      409,
+      "API_VERSION_MISMATCH",
+      `The API version of the request (v${ctx.version}) does not match the API version of the job (v${job.apiVersion}).`,
+    );
   }
-  if (job.state !== 'JobComplete') {
-    throw new ApiError(400, 'INVALIDJOBSTATE', `Job is in state ${job.state}; results are only available when the job state is JobComplete`);
+  if (job.state !== "JobComplete") {
+    throw new ApiError(
+      400,
+      "INVALIDJOBSTATE",
+      `Job is in state ${job.state}; results are only available when the job state is JobComplete`,
+    );
   }
   const rows = job.snapshot.rows;
-  const locatorParam = ctx.query.get('locator');
+  const locatorParam = ctx.query.get("locator");
   const start = locatorParam ? decodeLocator(locatorParam) : 0;
-  if (start === undefined || start > rows.length) throw new ApiError(400, 'INVALIDLOCATOR', `Invalid locator: ${locatorParam}`);
-  const maxParam = ctx.query.get('maxRecords');
+  if (start === undefined || start > rows.length)
+    throw new ApiError(400, "INVALIDLOCATOR", `Invalid locator: ${locatorParam}`);
+  const maxParam = ctx.query.get("maxRecords");
   const max = maxParam === null ? ctx.state.opts.defaultBulk2PageSize : Number(maxParam);
-  if (!Number.isInteger(max) || max <= 0) throw new ApiError(400, 'INVALIDPARAMETER', `Invalid maxRecords: ${maxParam}`);
+  if (!Number.isInteger(max) || max <= 0)
+    throw new ApiError(400, "INVALIDPARAMETER", `Invalid maxRecords: ${maxParam}`);
   const end = Math.min(rows.length, start + max);
   const count = end - start;
   const { plan, snapshot } = job;
@@ -179,25 +205,35 @@ export function jobResults(ctx: Ctx): Result {
   const org = ctx.state.org;
   return {
     status: 200,
-    contentType: 'text/csv',
+    contentType: "text/csv",
     headers: {
-      'Sforce-Locator': end < rows.length ? encodeLocator(end) : 'null',
-      'Sforce-NumberOfRecords': String(count),
+      "Sforce-Locator": end < rows.length ? encodeLocator(end) : "null",
+      "Sforce-NumberOfRecords": String(count),
     },
     stream: {
       rows: count,
       async write(emit, stopAfterRows) {
         const stop = stopAfterRows === undefined ? end : start + stopAfterRows;
-        if (!(await emit(csvLine(plan.columns.map((c) => c.column), delimiter, eol)))) return;
-        let buf = '';
+        if (
+          !(await emit(
+            csvLine(
+              plan.columns.map((c) => c.column),
+              delimiter,
+              eol,
+            ),
+          ))
+        )
+          return;
+        let buf = "";
         const values = new Array<unknown>(plan.columns.length);
         for (let k = start; k < stop; k++) {
           const i = rows[k]!;
-          for (let c = 0; c < plan.columns.length; c++) values[c] = columnValue(org, plan.obj, i, plan.columns[c]!, snapshot.version);
+          for (let c = 0; c < plan.columns.length; c++)
+            values[c] = columnValue(org, plan.obj, i, plan.columns[c]!, snapshot.version);
           buf += csvLine(values, delimiter, eol);
           if ((k - start + 1) % ROWS_PER_CHUNK === 0) {
             if (!(await emit(buf))) return;
-            buf = '';
+            buf = "";
           }
         }
         if (buf) await emit(buf);

@@ -2,25 +2,28 @@
 // ISO datetimes with milliseconds and Z, dates as YYYY-MM-DD.
 
 export const DELIMITERS: Record<string, string> = {
-  COMMA: ',',
-  TAB: '\t',
-  PIPE: '|',
-  SEMICOLON: ';',
-  CARET: '^',
-  BACKQUOTE: '`',
+  COMMA: ",",
+  TAB: "\t",
+  PIPE: "|",
+  SEMICOLON: ";",
+  CARET: "^",
+  BACKQUOTE: "`",
 };
 
-export const LINE_ENDINGS: Record<string, string> = { LF: '\n', CRLF: '\r\n' };
+export const LINE_ENDINGS: Record<string, string> = { LF: "\n", CRLF: "\r\n" };
+
+const NEEDS_QUOTES: Record<string, RegExp> = {};
 
 export function csvField(value: unknown, delimiter: string): string {
-  if (value === null || value === undefined) return '';
-  const s = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (s.includes('"') || s.includes(delimiter) || s.includes('\n') || s.includes('\r')) return `"${s.replace(/"/g, '""')}"`;
-  return s;
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const s = typeof value === "object" ? JSON.stringify(value) : String(value);
+  const re = (NEEDS_QUOTES[delimiter] ??= new RegExp(`["\r\n${delimiter.replace(/[\^$.*+?()[\]{}|]/g, "\\$&")}]`));
+  return re.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvLine(values: unknown[], delimiter: string, lineEnding: string): string {
-  let line = '';
+  let line = "";
   for (let k = 0; k < values.length; k++) {
     if (k) line += delimiter;
     line += csvField(values[k], delimiter);

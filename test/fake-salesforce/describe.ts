@@ -1,11 +1,11 @@
 // describeGlobal, sObject basic info and sObject describe.
-import { globalUrls, objectUrls } from './describe-builder.js';
-import { notFound, unknownException } from './errors.js';
-import { json, type Ctx, type Result } from './http.js';
-import type { ObjectModel } from './org.js';
+import { globalUrls, objectUrls } from "./describe-builder.js";
+import { notFound, unknownException } from "./errors.js";
+import { json, type Ctx, type Result } from "./http.js";
+import type { ObjectModel } from "./org.js";
 
 function objectFor(ctx: Ctx): ObjectModel {
-  const obj = ctx.state.org.get(decodeURIComponent(ctx.params[0] ?? ''));
+  const obj = ctx.state.org.get(decodeURIComponent(ctx.params[0] ?? ""));
   if (!obj) throw notFound();
   return obj;
 }
@@ -13,7 +13,7 @@ function objectFor(ctx: Ctx): ObjectModel {
 /** GET /services/data/vXX.X/sobjects */
 export function describeGlobal(ctx: Ctx): Result {
   const sobjects = ctx.state.org.objects.map((o) => ({ ...o.globalEntry, urls: globalUrls(o.name, ctx.version) }));
-  return json(200, { encoding: 'UTF-8', maxBatchSize: 200, sobjects });
+  return json(200, { encoding: "UTF-8", maxBatchSize: 200, sobjects });
 }
 
 /** GET /services/data/vXX.X/sobjects/{name}/describe */
@@ -26,5 +26,8 @@ export function describeObject(ctx: Ctx): Result {
 /** GET /services/data/vXX.X/sobjects/{name}: basic information. */
 export function sobjectInfo(ctx: Ctx): Result {
   const obj = objectFor(ctx);
-  return json(200, { objectDescribe: { ...obj.globalEntry, urls: globalUrls(obj.name, ctx.version) }, recentItems: [] });
+  return json(200, {
+    objectDescribe: { ...obj.globalEntry, urls: globalUrls(obj.name, ctx.version) },
+    recentItems: [],
+  });
 }

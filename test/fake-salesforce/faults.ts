@@ -1,5 +1,5 @@
 // Injected faults: each spec hits matching requests after skipping `after` of them, `times` times.
-import type { FaultSpec, FaultType, RequestKind } from './types.js';
+import type { FaultSpec, FaultType, RequestKind } from "./types.js";
 
 interface ActiveFault {
   spec: FaultSpec;

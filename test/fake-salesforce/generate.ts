@@ -1,8 +1,8 @@
 // Deterministic value generators: each field gets a closure (row number) => typed value,
 // so a 2M-row object costs nothing until a row is read. Text deliberately contains commas,
 // quotes, newlines and non-ASCII on some rows to exercise CSV/JSON handling.
-import { hashString, mix } from './ids.js';
-import type { FieldModel, ObjectModel, Org } from './org.js';
+import { hashString, mix } from "./ids.js";
+import type { FieldModel, ObjectModel, Org } from "./org.js";
 
 /** Generated timestamps fall in [GENERATED_FROM, GENERATED_UNTIL), second precision like real data. */
 export const GENERATED_FROM = Date.UTC(2023, 0, 1);
@@ -12,17 +12,53 @@ const SPAN_SECONDS = (GENERATED_UNTIL - GENERATED_FROM) / 1000;
 export type Generator = (index: number) => unknown;
 
 const WORDS = [
-  'Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Tyrell', 'Cyberdyne', 'Soylent',
-  'Hooli', 'Vandelay', 'Massive', 'Dynamic', 'Pied', 'Piper', 'North', 'South', 'Blue', 'Red',
+  "Acme",
+  "Globex",
+  "Initech",
+  "Umbrella",
+  "Stark",
+  "Wayne",
+  "Wonka",
+  "Tyrell",
+  "Cyberdyne",
+  "Soylent",
+  "Hooli",
+  "Vandelay",
+  "Massive",
+  "Dynamic",
+  "Pied",
+  "Piper",
+  "North",
+  "South",
+  "Blue",
+  "Red",
 ];
-const FIRST = ['Ada', 'Grace', 'Linus', 'Zoë', 'Ángel', 'Mei', 'Olu', 'Priya', 'Sven', 'Tom'];
-const LAST = ['Lovelace', 'Hopper', "O'Brien", 'Ångström', 'Nguyen', 'Okafor', 'Müller', 'Smith', 'Kowalski', 'Tanaka'];
-const CITIES = ['San Francisco', 'Paris', 'München', 'Tokyo', 'São Paulo', 'Lagos'];
+const FIRST = ["Ada", "Grace", "Linus", "Zoë", "Ángel", "Mei", "Olu", "Priya", "Sven", "Tom"];
+const LAST = ["Lovelace", "Hopper", "O'Brien", "Ångström", "Nguyen", "Okafor", "Müller", "Smith", "Kowalski", "Tanaka"];
+const CITIES = ["San Francisco", "Paris", "München", "Tokyo", "São Paulo", "Lagos"];
+const STATES = ["CA", "NY", "Île-de-France", "Bayern", "東京都"];
+const COUNTRIES = ["United States", "France", "Deutschland", "日本", "Brasil", "Nigeria"];
 
-const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+const pad = (n: number, w: number): string => String(n).padStart(w, "0");
+
+// Lookup tables make second-precision ISO strings cheap: 2M-row pages render many of them.
+let DAY_PREFIX: string[] | undefined;
+let TIME_SUFFIX: string[] | undefined;
+const TABLE_FROM_DAY = Math.floor(GENERATED_FROM / 86_400_000) - 30 * 366;
+const TABLE_DAYS = 40 * 366;
 
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+  const day = Math.floor(ms / 86_400_000);
+  const k = day - TABLE_FROM_DAY;
+  if (k < 0 || k >= TABLE_DAYS) return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+  DAY_PREFIX ??= Array.from({ length: TABLE_DAYS }, (_, d) =>
+    new Date((TABLE_FROM_DAY + d) * 86_400_000).toISOString().slice(0, 11),
+  );
+  TIME_SUFFIX ??= Array.from(
+    { length: 86_400 },
+    (_, s) => `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.000Z`,
+  );
+  return DAY_PREFIX[k]! + TIME_SUFFIX[Math.floor((ms - day * 86_400_000) / 1000)]!;
 }
 
 function words(h: number, i: number): string {
@@ -44,19 +80,19 @@ export function systemTimes(objSeed: number, i: number): { created: number; modi
 }
 
 function picklistValues(field: FieldModel): string[] {
-  return field.picklist.length ? field.picklist : ['Alpha', 'Beta', 'Gamma'];
+  return field.picklist.length ? field.picklist : ["Alpha", "Beta", "Gamma"];
 }
 
 function numberValue(field: FieldModel, h: number, i: number): number {
   const n = field.name.toLowerCase();
-  if (n.includes('latitude')) return Math.round(((h % 180_000_000) / 1_000_000 - 90) * 1e6) / 1e6;
-  if (n.includes('longitude')) return Math.round(((h % 360_000_000) / 1_000_000 - 180) * 1e6) / 1e6;
+  if (n.includes("latitude")) return Math.round(((h % 180_000_000) / 1_000_000 - 90) * 1e6) / 1e6;
+  if (n.includes("longitude")) return Math.round(((h % 360_000_000) / 1_000_000 - 180) * 1e6) / 1e6;
   switch (field.type) {
-    case 'int':
+    case "int":
       return h % 100_000;
-    case 'long':
+    case "long":
       return i * 1_000_003 + (h % 1000);
-    case 'percent':
+    case "percent":
       return (h % 10_000) / 100;
     default:
       return (h % 100_000_000) / 100;
@@ -67,69 +103,79 @@ function textValue(field: FieldModel, h: number, i: number): string {
   const special = (h >>> 3) % 13;
   if (special === 0) return truncate(`${words(h, i)}, "quoted", and more`, field.length);
   if (special === 1) return truncate(`Zoë Ångström ${i} — 日本語`, field.length);
-  if (special === 2 && field.type === 'textarea') return truncate(`Line one of ${i}, "first"\nLine two — Ünïcødé\r\nLine three`, field.length);
+  if (special === 2 && field.type === "textarea")
+    return truncate(`Line one of ${i}, "first"\nLine two — Ünïcødé\r\nLine three`, field.length);
   return truncate(words(h, i), field.length);
 }
 
 /** Builds the generator of one (non-compound-with-components) field. */
 export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, objSeed: number): Generator {
   const seed = hashString(`${obj.name}.${field.name}`) ^ objSeed;
-  const nullable = field.nillable && !['Name', 'LastName', 'Subject'].includes(field.name);
+  const nullable = field.nillable && !["Name", "LastName", "Subject"].includes(field.name);
   const maybeNull = (g: Generator): Generator =>
     nullable ? (i) => (mix(seed ^ 0x5a5a, i) % 10 === 0 ? null : g(i)) : g;
 
   switch (field.name) {
-    case 'Id':
+    case "Id":
       return (i) => obj.store.idOf(i);
-    case 'IsDeleted':
+    case "IsDeleted":
       return () => false;
-    case 'CreatedDate':
+    case "CreatedDate":
       return (i) => isoSeconds(systemTimes(objSeed, i).created);
-    case 'LastModifiedDate':
+    case "LastModifiedDate":
       return (i) => isoSeconds(systemTimes(objSeed, i).modified);
-    case 'SystemModstamp':
+    case "SystemModstamp":
       return (i) => isoSeconds(systemTimes(objSeed, i).stamp);
-    case 'MasterRecordId':
+    case "MasterRecordId":
       return () => null;
-    case 'FirstName':
+    case "FirstName":
       return (i) => FIRST[mix(seed, i) % FIRST.length];
-    case 'LastName':
+    case "LastName":
       return (i) => `${LAST[mix(seed, i) % LAST.length]} ${i}`;
   }
   // A compound Name built from FirstName/LastName, like Contact.Name and User.Name.
-  if (field.name === 'Name' && obj.fieldsByLower.has('firstname') && obj.fieldsByLower.has('lastname')) {
-    const first = fieldGenerator(org, obj, obj.fieldsByLower.get('firstname')!, objSeed);
-    const last = fieldGenerator(org, obj, obj.fieldsByLower.get('lastname')!, objSeed);
-    return (i) => [first(i), last(i)].filter((v) => v != null).join(' ');
+  if (field.name === "Name" && obj.fieldsByLower.has("firstname") && obj.fieldsByLower.has("lastname")) {
+    const first = fieldGenerator(org, obj, obj.fieldsByLower.get("firstname")!, objSeed);
+    const last = fieldGenerator(org, obj, obj.fieldsByLower.get("lastname")!, objSeed);
+    return (i) => [first(i), last(i)].filter((v) => v != null).join(" ");
   }
-  if (field.name.endsWith('City') || field.name.endsWith('City__s')) return maybeNull((i) => CITIES[mix(seed, i) % CITIES.length]);
+  // Address components get plausible values (still with non-ASCII on some rows).
+  const isText = field.type === "string" || field.type === "textarea";
+  if (isText && /City(__s)?$/.test(field.name)) return maybeNull((i) => CITIES[mix(seed, i) % CITIES.length]);
+  if (isText && /PostalCode(__s)?$/.test(field.name)) return maybeNull((i) => pad(mix(seed, i) % 100_000, 5));
+  if (isText && /State(__s)?$/.test(field.name)) return maybeNull((i) => STATES[mix(seed, i) % STATES.length]);
+  if (isText && /Country(__s)?$/.test(field.name)) return maybeNull((i) => COUNTRIES[mix(seed, i) % COUNTRIES.length]);
 
   switch (field.type) {
-    case 'id':
+    case "id":
       return (i) => obj.store.idOf(i);
-    case 'boolean':
+    case "boolean":
       return (i) => (mix(seed, i) & 1) === 1;
-    case 'int':
-    case 'long':
-    case 'double':
-    case 'currency':
-    case 'percent':
+    case "int":
+    case "long":
+    case "double":
+    case "currency":
+    case "percent":
       return maybeNull((i) => numberValue(field, mix(seed, i), i));
-    case 'date':
-      return maybeNull((i) => new Date(GENERATED_FROM - 20 * 365 * 86_400_000 + (mix(seed, i) % (23 * 365)) * 86_400_000).toISOString().slice(0, 10));
-    case 'datetime':
+    case "date":
+      return maybeNull((i) =>
+        new Date(GENERATED_FROM - 20 * 365 * 86_400_000 + (mix(seed, i) % (23 * 365)) * 86_400_000)
+          .toISOString()
+          .slice(0, 10),
+      );
+    case "datetime":
       return maybeNull((i) => isoSeconds(GENERATED_FROM + (mix(seed, i) % SPAN_SECONDS) * 1000));
-    case 'time':
+    case "time":
       return maybeNull((i) => {
         const s = mix(seed, i) % 86_400;
         return `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.000Z`;
       });
-    case 'picklist':
-    case 'combobox': {
+    case "picklist":
+    case "combobox": {
       const values = picklistValues(field);
       return maybeNull((i) => values[mix(seed, i) % values.length]);
     }
-    case 'multipicklist': {
+    case "multipicklist": {
       const values = picklistValues(field);
       return maybeNull((i) => {
         const h = mix(seed, i);
@@ -138,47 +184,50 @@ export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, ob
         return a === b ? a : `${a};${b}`;
       });
     }
-    case 'reference':
+    case "reference":
       return maybeNull(referenceGenerator(org, field, seed));
-    case 'email':
+    case "email":
       return maybeNull((i) => `user.${i}@example.com`);
-    case 'phone':
+    case "phone":
       return maybeNull((i) => {
         const h = mix(seed, i);
         return `+1 (555) ${pad(h % 1000, 3)}-${pad((h >>> 10) % 10_000, 4)}`;
       });
-    case 'url':
+    case "url":
       return maybeNull((i) => `https://www.example.com/${obj.name.toLowerCase()}/${i}`);
-    case 'base64':
-      return maybeNull((i) => Buffer.from(`blob ${obj.name} ${i}`).toString('base64'));
-    case 'anyType':
+    case "base64":
+      return maybeNull((i) => Buffer.from(`blob ${obj.name} ${i}`).toString("base64"));
+    case "anyType":
       return maybeNull((i) => `Value ${i}`);
-    case 'complexvalue':
+    case "complexvalue":
       return maybeNull((i) => ({ label: `complex ${i}`, size: i % 7 }));
-    case 'json':
+    case "json":
       return maybeNull((i) => JSON.stringify({ n: i, tag: `t${i % 5}` }));
-    case 'encryptedstring':
+    case "encryptedstring":
       return maybeNull((i) => `secret-${i}`);
-    case 'datacategorygroupreference':
+    case "datacategorygroupreference":
       return maybeNull((i) => `Category_${i % 4}`);
-    case 'address':
+    case "address":
       return maybeNull((i) => {
         const h = mix(seed, i);
         return {
           city: CITIES[h % CITIES.length],
-          country: 'US',
+          country: "US",
           geocodeAccuracy: null,
-          latitude: numberValue({ ...field, name: 'latitude' }, h, i),
-          longitude: numberValue({ ...field, name: 'longitude' }, h >>> 1, i),
+          latitude: numberValue({ ...field, name: "latitude" }, h, i),
+          longitude: numberValue({ ...field, name: "longitude" }, h >>> 1, i),
           postalCode: pad(h % 100_000, 5),
-          state: 'CA',
+          state: "CA",
           street: `${i} Main St, Suite "${h % 100}"`,
         };
       });
-    case 'location':
+    case "location":
       return maybeNull((i) => {
         const h = mix(seed, i);
-        return { latitude: numberValue({ ...field, name: 'latitude' }, h, i), longitude: numberValue({ ...field, name: 'longitude' }, h >>> 1, i) };
+        return {
+          latitude: numberValue({ ...field, name: "latitude" }, h, i),
+          longitude: numberValue({ ...field, name: "longitude" }, h >>> 1, i),
+        };
       });
     default:
       // string, textarea and any type we do not know: text.

@@ -1,12 +1,11 @@
 // Handler contract and response writing. Handlers return a Result instead of writing to the
 // socket, so Composite can run the very same handlers for its subrequests.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import { createGzip, gzipSync } from 'node:zlib';
-import type { Writable } from 'node:stream';
-import { ApiError } from './errors.js';
-import type { FakeState } from './state.js';
-import type { FaultType } from './types.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { constants as zlibConstants, createGzip, gzipSync } from "node:zlib";
+import type { Writable } from "node:stream";
+import { ApiError } from "./errors.js";
+import type { FakeState } from "./state.js";
+import type { FaultType } from "./types.js";
 
 export interface Ctx {
   state: FakeState;
@@ -42,7 +41,11 @@ export interface Result {
 
 export type Handler = (ctx: Ctx) => Result | Promise<Result>;
 
-export const json = (status: number, body: unknown, headers?: Record<string, string>): Result => ({ status, json: body, headers });
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Result => ({
+  status,
+  json: body,
+  headers,
+});
 
 export function errorResult(e: ApiError): Result {
   return { status: e.status, json: e.body };
@@ -51,21 +54,21 @@ export function errorResult(e: ApiError): Result {
 export function parseJsonBody(ctx: Ctx): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(ctx.body);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'JSON_PARSER_ERROR', 'Unexpected character: was expecting a JSON object');
+  throw new ApiError(400, "JSON_PARSER_ERROR", "Unexpected character: was expecting a JSON object");
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function acceptsGzip(headers: IncomingHttpHeaders): boolean {
-  return /\bgzip\b/i.test(String(headers['accept-encoding'] ?? ''));
+  return /\bgzip\b/i.test(String(headers["accept-encoding"] ?? ""));
 }
 
 export interface WriteOptions {
@@ -77,7 +80,7 @@ export interface WriteOptions {
 
 function contentType(r: Result): string {
   if (r.contentType) return r.contentType;
-  return r.json !== undefined ? 'application/json;charset=UTF-8' : 'text/plain;charset=UTF-8';
+  return r.json !== undefined ? "application/json;charset=UTF-8" : "text/plain;charset=UTF-8";
 }
 
 export async function writeResult(res: ServerResponse, r: Result, o: WriteOptions): Promise<void> {
@@ -87,12 +90,12 @@ export async function writeResult(res: ServerResponse, r: Result, o: WriteOption
     res.end();
     return;
   }
-  res.setHeader('Content-Type', contentType(r));
+  res.setHeader("Content-Type", contentType(r));
   if (r.stream) return writeStream(res, r.stream, o);
-  const raw = Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.text ?? ''), 'utf8');
+  const raw = Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.text ?? ""), "utf8");
   const body = o.gzip ? gzipSync(raw) : raw;
-  if (o.gzip) res.setHeader('Content-Encoding', 'gzip');
-  res.setHeader('Content-Length', String(body.length));
+  if (o.gzip) res.setHeader("Content-Encoding", "gzip");
+  res.setHeader("Content-Length", String(body.length));
   if (o.truncate) {
     res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
     return;
@@ -100,22 +103,36 @@ export async function writeResult(res: ServerResponse, r: Result, o: WriteOption
   res.end(body);
 }
 
+/** Waits for backpressure to clear, or for the client to go away; leaves no listeners behind. */
+function drainOrClose(out: Writable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOptions): Promise<void> {
   let out: Writable = res;
-  const gz = o.gzip ? createGzip() : undefined;
+  // Fastest level: big result pages would otherwise spend most of their time compressing.
+  const gz = o.gzip ? createGzip({ level: zlibConstants.Z_BEST_SPEED }) : undefined;
   if (gz) {
-    res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader("Content-Encoding", "gzip");
     gz.pipe(res);
     out = gz;
   }
   let closed = false;
-  res.once('close', () => {
+  res.once("close", () => {
     closed = true;
     gz?.destroy();
   });
   const emit = async (chunk: string): Promise<boolean> => {
     if (closed) return false;
-    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(res, 'close')]).catch(() => undefined);
+    if (!out.write(chunk)) await drainOrClose(out, res);
     return !closed;
   };
   await stream.write(emit, o.truncate ? Math.floor(stream.rows / 2) : undefined);
@@ -123,7 +140,7 @@ async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOpti
   if (o.truncate) {
     // Flush what we have so the client sees a partial body, then cut the connection.
     if (gz) await new Promise<void>((resolve) => gz.flush(() => resolve()));
-    await new Promise<void>((resolve) => res.write('', () => resolve()));
+    await new Promise<void>((resolve) => res.write("", () => resolve()));
     setTimeout(() => res.socket?.destroy(), 20);
     return;
   }

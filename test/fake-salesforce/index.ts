@@ -1,14 +1,14 @@
 // Public entry point of the fake Salesforce server used by the connector's tests.
 // It is an independent implementation of Salesforce's documented behaviour: it imports nothing
 // from src/, and the connector must not be able to tell it from a real org.
-import { Sessions } from './auth.js';
-import { buildOrgWithObjects, defaultObjects } from './default-org.js';
-import { Faults } from './faults.js';
-import { makeId } from './ids.js';
-import { Org, type ObjectSpecInternal } from './org.js';
-import { startServer } from './server.js';
-import type { FakeState } from './state.js';
-import type { FakeOptions, FakeSalesforce, RequestKind } from './types.js';
+import { Sessions } from "./auth.js";
+import { buildOrgWithObjects, defaultObjects } from "./default-org.js";
+import { Faults } from "./faults.js";
+import { makeId } from "./ids.js";
+import { Org, type ObjectSpecInternal } from "./org.js";
+import { startServer } from "./server.js";
+import type { FakeState } from "./state.js";
+import type { FakeOptions, FakeSalesforce, RequestKind } from "./types.js";
 
 export type {
   FakeCredentials,
@@ -20,20 +20,20 @@ export type {
   FaultType,
   RecordedRequest,
   RequestKind,
-} from './types.js';
+} from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
-export { ALL_FIELD_TYPES } from './describe-builder.js';
-export { GENERATED_FROM, GENERATED_UNTIL } from './generate.js';
+export { ALL_FIELD_TYPES } from "./describe-builder.js";
+export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";
 
-const ORG_ID = makeId('00D', 424_242);
+const ORG_ID = makeId("00D", 424_242);
 
 export async function startFakeSalesforce(options: FakeOptions = {}): Promise<FakeSalesforce> {
   const now = options.now ?? (() => new Date());
   const specs: ObjectSpecInternal[] = [...(options.objects ?? defaultObjects()), ...(options.extraObjects ?? [])];
   const org = new Org(specs, now);
-  const user = org.get('User');
+  const user = org.get("User");
   const state: FakeState = {
-    url: '',
+    url: "",
     org,
     opts: {
       dailyApiMax: options.dailyApiMax ?? 100_000,
@@ -43,16 +43,16 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       now,
     },
     credentials: {
-      clientId: '3MVG9fakeSalesforceClientId.0123456789',
-      clientSecret: 'FAKE0123456789SECRET',
-      refreshToken: '5Aep861fakeRefreshToken.0123456789',
-      username: 'integration@fake-salesforce.test',
+      clientId: "3MVG9fakeSalesforceClientId.0123456789",
+      clientSecret: "FAKE0123456789SECRET",
+      refreshToken: "5Aep861fakeRefreshToken.0123456789",
+      username: "integration@fake-salesforce.test",
       // Contains XML/form special characters on purpose: clients must escape them.
-      password: 'Pa$$w0rd&<1>',
-      securityToken: 'FAKESECURITYTOKEN123',
+      password: "Pa$$w0rd&<1>",
+      securityToken: "FAKESECURITYTOKEN123",
     },
     orgId: ORG_ID,
-    userId: user && user.store.size > 0 ? user.store.idOf(0) : makeId('005', 0),
+    userId: user && user.store.size > 0 ? user.store.idOf(0) : makeId("005", 0),
     sessions: new Sessions(ORG_ID),
     faults: new Faults(),
     requests: [],
@@ -72,7 +72,8 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     get requests() {
       return state.requests;
     },
-    count: (kind?: RequestKind) => (kind ? state.requests.filter((r) => r.kind === kind).length : state.requests.length),
+    count: (kind?: RequestKind) =>
+      kind ? state.requests.filter((r) => r.kind === kind).length : state.requests.length,
     get apiCallsCounted() {
       return state.apiCallsCounted;
     },

@@ -1,6 +1,6 @@
 // GET /services/data/vXX.X/limits, in the shape of a real /limits response.
-import { json, type Ctx, type Result } from './http.js';
-import { loadReference } from './reference.js';
+import { json, type Ctx, type Result } from "./http.js";
+import { loadReference } from "./reference.js";
 
 const FALLBACK: Record<string, { Max: number; Remaining: number }> = {
   DailyApiRequests: { Max: 15000, Remaining: 15000 },
@@ -15,7 +15,7 @@ const FALLBACK: Record<string, { Max: number; Remaining: number }> = {
 };
 
 export function limits(ctx: Ctx): Result {
-  const body = (loadReference('camel_limits.json') as typeof FALLBACK | undefined) ?? structuredClone(FALLBACK);
+  const body = (loadReference("camel_limits.json") as typeof FALLBACK | undefined) ?? structuredClone(FALLBACK);
   const max = ctx.state.opts.dailyApiMax;
   body.DailyApiRequests = { Max: max, Remaining: Math.max(0, max - ctx.state.apiUsed) };
   return json(200, body);

@@ -1,10 +1,10 @@
 // The org: object models (describe + field index + row store) built from FakeObjectSpecs,
 // Id resolution across objects, and the mutation API with strictly increasing timestamps.
-import { buildFieldDescribe, buildGlobalEntry, buildObjectDescribe } from './describe-builder.js';
-import { fieldGenerator, type Generator } from './generate.js';
-import { derivePrefix, hashString } from './ids.js';
-import { RecordStore } from './store.js';
-import type { FakeFieldSpec, FakeObjectSpec } from './types.js';
+import { buildFieldDescribe, buildGlobalEntry, buildObjectDescribe } from "./describe-builder.js";
+import { fieldGenerator, type Generator } from "./generate.js";
+import { derivePrefix, hashString } from "./ids.js";
+import { RecordStore } from "./store.js";
+import type { FakeFieldSpec, FakeObjectSpec } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -24,6 +24,8 @@ export interface FieldModel {
   components: FieldModel[];
   /** Key of this component inside its compound value (street, latitude, ...). */
   componentKey?: string;
+  /** Generator of generated rows (absent for compound fields built from components). */
+  gen?: Generator;
 }
 
 /** Objects that Salesforce only lets you query with a filter on one of these fields. */
@@ -60,14 +62,16 @@ function fieldModel(d: Json): FieldModel {
     type: String(d.type),
     describe: d,
     referenceTo: Array.isArray(d.referenceTo) ? (d.referenceTo as string[]) : [],
-    relationshipName: typeof d.relationshipName === 'string' ? d.relationshipName : null,
-    compoundFieldName: typeof d.compoundFieldName === 'string' ? d.compoundFieldName : null,
+    relationshipName: typeof d.relationshipName === "string" ? d.relationshipName : null,
+    compoundFieldName: typeof d.compoundFieldName === "string" ? d.compoundFieldName : null,
     filterable: d.filterable !== false,
     sortable: d.sortable !== false,
     nillable: d.nillable !== false,
-    length: typeof d.length === 'number' ? d.length : 0,
+    length: typeof d.length === "number" ? d.length : 0,
     picklist: Array.isArray(d.picklistValues)
-      ? (d.picklistValues as Array<{ value?: unknown; active?: unknown }>).filter((p) => p.active !== false).map((p) => String(p.value))
+      ? (d.picklistValues as Array<{ value?: unknown; active?: unknown }>)
+          .filter((p) => p.active !== false)
+          .map((p) => String(p.value))
       : [],
     components: [],
   };
@@ -75,9 +79,9 @@ function fieldModel(d: Json): FieldModel {
 
 /** BillingStreet of BillingAddress -> street; Geo__Latitude__s of Geo__c -> latitude. */
 function componentKey(compound: string, component: string): string {
-  const base = compound.endsWith('__c') ? compound.slice(0, -3) + '__' : compound.replace(/Address$|Location$/, '');
+  const base = compound.endsWith("__c") ? compound.slice(0, -3) + "__" : compound.replace(/Address$|Location$/, "");
   let rest = component.startsWith(base) ? component.slice(base.length) : component;
-  rest = rest.replace(/__s$/, '');
+  rest = rest.replace(/__s$/, "");
   return rest.charAt(0).toLowerCase() + rest.slice(1);
 }
 
@@ -93,11 +97,14 @@ export class Org {
   /** Data version: bumped by every mutation; snapshots read rows as of a version. */
   version = 0;
 
-  constructor(specs: ObjectSpecInternal[], private readonly now: () => Date) {
+  constructor(
+    specs: ObjectSpecInternal[],
+    private readonly now: () => Date,
+  ) {
     const taken = new Set<string>();
     for (const s of specs) {
       const kp = (s.describe as Json | undefined)?.keyPrefix ?? (s.globalAttributes as Json | undefined)?.keyPrefix;
-      if (typeof kp === 'string') taken.add(kp);
+      if (typeof kp === "string") taken.add(kp);
     }
     const pending: Array<{ obj: ObjectModel; spec: ObjectSpecInternal }> = [];
     for (const spec of specs) {
@@ -111,7 +118,11 @@ export class Org {
     for (const { obj } of pending) {
       const seed = hashString(obj.name);
       const gens = new Map<string, Generator>();
-      for (const f of obj.fields) if (!f.components.length) gens.set(f.name, fieldGenerator(this, obj, f, seed));
+      for (const f of obj.fields) {
+        if (f.components.length) continue;
+        f.gen = fieldGenerator(this, obj, f, seed);
+        gens.set(f.name, f.gen);
+      }
       obj.store.setGenerators(gens);
     }
   }
@@ -128,7 +139,7 @@ export class Org {
 
   /** Finds the row an Id points at, in whichever object owns its key prefix. */
   resolveId(id: unknown): { obj: ObjectModel; index: number } | undefined {
-    if (typeof id !== 'string' || id.length < 15) return undefined;
+    if (typeof id !== "string" || id.length < 15) return undefined;
     const obj = this.byPrefix.get(id.slice(0, 3));
     if (!obj) return undefined;
     const index = obj.store.indexOf(id);
@@ -168,7 +179,8 @@ export class Org {
     const stamp = this.nextStamp(obj);
     return rows.map((r) => {
       const row: Record<string, unknown> = { IsDeleted: false, ...this.canonicalRow(obj, r) };
-      for (const f of ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']) if (obj.fieldsByLower.has(f.toLowerCase())) row[f] = stamp;
+      for (const f of ["CreatedDate", "LastModifiedDate", "SystemModstamp"])
+        if (obj.fieldsByLower.has(f.toLowerCase())) row[f] = stamp;
       const i = obj.store.insert(row, version);
       return obj.store.idOf(i);
     });
@@ -184,8 +196,8 @@ export class Org {
 
   private stampValues(obj: ObjectModel, stamp: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    if (obj.fieldsByLower.has('systemmodstamp')) out.SystemModstamp = stamp;
-    if (obj.fieldsByLower.has('lastmodifieddate')) out.LastModifiedDate = stamp;
+    if (obj.fieldsByLower.has("systemmodstamp")) out.SystemModstamp = stamp;
+    if (obj.fieldsByLower.has("lastmodifieddate")) out.LastModifiedDate = stamp;
     return out;
   }
 
@@ -215,13 +227,14 @@ export class Org {
     for (const f of fields) {
       if (!f.compoundFieldName) continue;
       const compound = fieldsByLower.get(f.compoundFieldName.toLowerCase());
-      if (compound && (compound.type === 'address' || compound.type === 'location')) {
+      if (compound && (compound.type === "address" || compound.type === "location")) {
         f.componentKey = componentKey(compound.name, f.name);
         compound.components.push(f);
       }
     }
     const relationships = new Map<string, FieldModel>();
-    for (const f of fields) if (f.type === 'reference' && f.relationshipName) relationships.set(f.relationshipName.toLowerCase(), f);
+    for (const f of fields)
+      if (f.type === "reference" && f.relationshipName) relationships.set(f.relationshipName.toLowerCase(), f);
 
     const obj = {
       name: String(describe.name ?? spec.name),
@@ -236,8 +249,11 @@ export class Org {
       describeFails: spec.describeFails === true,
       requiredFilter: spec.requiredFilter,
       lastStamp: 0,
-    } as Omit<ObjectModel, 'store'> as ObjectModel;
-    const base = typeof spec.records === 'function' ? [...spec.records()].map((r) => this.canonicalRow(obj, r)) : (spec.records ?? 50);
+    } as Omit<ObjectModel, "store"> as ObjectModel;
+    const base =
+      typeof spec.records === "function"
+        ? [...spec.records()].map((r) => this.canonicalRow(obj, r))
+        : (spec.records ?? 50);
     obj.store = new RecordStore(obj, idPrefix, base);
     this.byPrefix.set(idPrefix, obj);
     return obj;
@@ -247,11 +263,11 @@ export class Org {
 /** Fields of an object given with neither describe nor fields. */
 export function defaultFields(): FakeFieldSpec[] {
   return [
-    { name: 'Id', type: 'id' },
-    { name: 'IsDeleted', type: 'boolean' },
-    { name: 'Name', type: 'string', length: 80 },
-    { name: 'CreatedDate', type: 'datetime' },
-    { name: 'LastModifiedDate', type: 'datetime' },
-    { name: 'SystemModstamp', type: 'datetime' },
+    { name: "Id", type: "id" },
+    { name: "IsDeleted", type: "boolean" },
+    { name: "Name", type: "string", length: 80 },
+    { name: "CreatedDate", type: "datetime" },
+    { name: "LastModifiedDate", type: "datetime" },
+    { name: "SystemModstamp", type: "datetime" },
   ];
 }

@@ -1,15 +1,15 @@
 // The route table. Each route names its RequestKind, whether it is an authenticated API call
 // (counted against the daily limit) and its handler. Bulk 1.0 (/services/async/{v}/job...)
 // slots in here later as more rows with api: true.
-import { identity, oauthRevoke, oauthToken, soapLogin } from './auth.js';
-import { abortJob, createJob, deleteJob, jobResults, jobStatus, listJobs } from './bulk2.js';
-import { batchWeight, composite, compositeBatch } from './composite.js';
-import { describeGlobal, describeObject, sobjectInfo } from './describe.js';
-import type { Ctx, Handler } from './http.js';
-import { limits } from './limits.js';
-import { resources, versions } from './misc.js';
-import { query, queryMore } from './rest-query.js';
-import type { RequestKind } from './types.js';
+import { identity, oauthRevoke, oauthToken, soapLogin } from "./auth.js";
+import { abortJob, createJob, deleteJob, jobResults, jobStatus, listJobs } from "./bulk2.js";
+import { batchWeight, composite, compositeBatch } from "./composite.js";
+import { describeGlobal, describeObject, sobjectInfo } from "./describe.js";
+import type { Ctx, Handler } from "./http.js";
+import { limits } from "./limits.js";
+import { resources, versions } from "./misc.js";
+import { query, queryMore } from "./rest-query.js";
+import type { RequestKind } from "./types.js";
 
 export interface Route {
   method: string;
@@ -27,7 +27,13 @@ export interface Route {
   handler: Handler;
 }
 
-const data = (method: string, pattern: RegExp, kind: RequestKind, handler: Handler, extra: Partial<Route> = {}): Route => ({
+const data = (
+  method: string,
+  pattern: RegExp,
+  kind: RequestKind,
+  handler: Handler,
+  extra: Partial<Route> = {},
+): Route => ({
   method,
   pattern,
   kind,
@@ -38,46 +44,67 @@ const data = (method: string, pattern: RegExp, kind: RequestKind, handler: Handl
 });
 
 export const ROUTES: Route[] = [
-  { method: 'POST', pattern: /^\/services\/oauth2\/token\/?$/, kind: 'oauth_token', data: false, api: false, handler: oauthToken },
-  { method: 'POST', pattern: /^\/services\/oauth2\/revoke\/?$/, kind: 'other', data: false, api: false, handler: oauthRevoke },
-  { method: 'POST', pattern: /^\/services\/Soap\/u\/(\d+\.\d+)\/?$/, kind: 'soap_login', data: false, api: false, handler: soapLogin },
-  { method: 'GET', pattern: /^\/id\/(\w+)\/(\w+)\/?$/, kind: 'other', data: false, api: false, handler: identity },
-  { method: 'GET', pattern: /^\/services\/data\/?$/, kind: 'other', data: false, api: false, handler: versions },
-  data('GET', /^\/?$/, 'other', resources),
-  data('GET', /^\/sobjects\/?$/, 'describe_global', describeGlobal, { composite: true }),
-  data('GET', /^\/sobjects\/([^/]+)\/describe\/?$/, 'describe', describeObject, { composite: true }),
-  data('GET', /^\/sobjects\/([^/]+)\/?$/, 'other', sobjectInfo, { composite: true }),
-  data('GET', /^\/limits\/?$/, 'limits', limits, { composite: true }),
-  data('POST', /^\/composite\/?$/, 'composite', composite),
-  data('POST', /^\/composite\/batch\/?$/, 'composite_batch', compositeBatch, { weight: batchWeight }),
-  data('GET', /^\/query\/?$/, 'query', (ctx) => query(ctx, false), { composite: true }),
-  data('GET', /^\/queryAll\/?$/, 'query_all', (ctx) => query(ctx, true), { composite: true }),
-  data('GET', /^\/(?:query|queryAll)\/([^/]+)\/?$/, 'query_more', queryMore, { composite: true }),
-  data('POST', /^\/jobs\/query\/?$/, 'bulk2_create', createJob),
-  data('GET', /^\/jobs\/query\/?$/, 'other', listJobs),
-  data('GET', /^\/jobs\/query\/([^/]+)\/?$/, 'bulk2_status', jobStatus),
-  data('GET', /^\/jobs\/query\/([^/]+)\/results\/?$/, 'bulk2_results', jobResults),
-  data('DELETE', /^\/jobs\/query\/([^/]+)\/?$/, 'bulk2_delete', deleteJob),
-  data('PATCH', /^\/jobs\/query\/([^/]+)\/?$/, 'bulk2_abort', abortJob),
+  {
+    method: "POST",
+    pattern: /^\/services\/oauth2\/token\/?$/,
+    kind: "oauth_token",
+    data: false,
+    api: false,
+    handler: oauthToken,
+  },
+  {
+    method: "POST",
+    pattern: /^\/services\/oauth2\/revoke\/?$/,
+    kind: "other",
+    data: false,
+    api: false,
+    handler: oauthRevoke,
+  },
+  {
+    method: "POST",
+    pattern: /^\/services\/Soap\/u\/(\d+\.\d+)\/?$/,
+    kind: "soap_login",
+    data: false,
+    api: false,
+    handler: soapLogin,
+  },
+  { method: "GET", pattern: /^\/id\/(\w+)\/(\w+)\/?$/, kind: "other", data: false, api: false, handler: identity },
+  { method: "GET", pattern: /^\/services\/data\/?$/, kind: "other", data: false, api: false, handler: versions },
+  data("GET", /^\/?$/, "other", resources),
+  data("GET", /^\/sobjects\/?$/, "describe_global", describeGlobal, { composite: true }),
+  data("GET", /^\/sobjects\/([^/]+)\/describe\/?$/, "describe", describeObject, { composite: true }),
+  data("GET", /^\/sobjects\/([^/]+)\/?$/, "other", sobjectInfo, { composite: true }),
+  data("GET", /^\/limits\/?$/, "limits", limits, { composite: true }),
+  data("POST", /^\/composite\/?$/, "composite", composite),
+  data("POST", /^\/composite\/batch\/?$/, "composite_batch", compositeBatch, { weight: batchWeight }),
+  data("GET", /^\/query\/?$/, "query", (ctx) => query(ctx, false), { composite: true }),
+  data("GET", /^\/queryAll\/?$/, "query_all", (ctx) => query(ctx, true), { composite: true }),
+  data("GET", /^\/(?:query|queryAll)\/([^/]+)\/?$/, "query_more", queryMore, { composite: true }),
+  data("POST", /^\/jobs\/query\/?$/, "bulk2_create", createJob),
+  data("GET", /^\/jobs\/query\/?$/, "other", listJobs),
+  data("GET", /^\/jobs\/query\/([^/]+)\/?$/, "bulk2_status", jobStatus),
+  data("GET", /^\/jobs\/query\/([^/]+)\/results\/?$/, "bulk2_results", jobResults),
+  data("DELETE", /^\/jobs\/query\/([^/]+)\/?$/, "bulk2_delete", deleteJob),
+  data("PATCH", /^\/jobs\/query\/([^/]+)\/?$/, "bulk2_abort", abortJob),
 ];
 
 export type Match =
-  | { type: 'route'; route: Route; version: string; params: string[] }
-  | { type: 'method_not_allowed'; allowed: string[]; version: string }
-  | { type: 'none'; version: string };
+  | { type: "route"; route: Route; version: string; params: string[] }
+  | { type: "method_not_allowed"; allowed: string[]; version: string }
+  | { type: "none"; version: string };
 
 const DATA_PREFIX = /^\/services\/data\/v(\d+\.\d+)(\/.*)?$/;
 
 /** API version in a path (/services/data/v62.0/..., /services/Soap/u/62.0, /services/async/62.0/...). */
 export function versionOf(path: string): string {
   const m = /^\/services\/(?:data\/v|Soap\/u\/|async\/)(\d+\.\d+)/.exec(path);
-  return m?.[1] ?? '';
+  return m?.[1] ?? "";
 }
 
 export function matchRoute(method: string, path: string): Match {
   const dm = DATA_PREFIX.exec(path);
   const version = versionOf(path);
-  const rest = dm ? (dm[2] ?? '') : path;
+  const rest = dm ? (dm[2] ?? "") : path;
   const allowed: string[] = [];
   for (const route of ROUTES) {
     const m = route.pattern.exec(route.data ? rest : path);
@@ -87,9 +114,9 @@ export function matchRoute(method: string, path: string): Match {
       continue;
     }
     // The SOAP route captures its version as a group; data routes have it stripped already.
-    const params = route.kind === 'soap_login' ? [] : m.slice(1).map((p) => p ?? '');
-    return { type: 'route', route, version, params };
+    const params = route.kind === "soap_login" ? [] : m.slice(1).map((p) => p ?? "");
+    return { type: "route", route, version, params };
   }
-  if (allowed.length) return { type: 'method_not_allowed', allowed, version };
-  return { type: 'none', version };
+  if (allowed.length) return { type: "method_not_allowed", allowed, version };
+  return { type: "none", version };
 }

@@ -1,9 +1,9 @@
 // The HTTP server and the request pipeline:
 // record -> injected fault -> authenticate -> API disabled? -> daily quota -> count -> handler,
 // with Sforce-Limit-Info on every /services/data and /services/async response.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { bearerToken } from './auth.js';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { bearerToken } from "./auth.js";
 import {
   ApiError,
   apiDisabled,
@@ -12,17 +12,17 @@ import {
   requestLimit,
   serverUnavailable,
   unknownException,
-} from './errors.js';
-import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from './http.js';
-import { matchRoute, versionOf } from './router.js';
-import { limitInfo, type FakeState } from './state.js';
+} from "./errors.js";
+import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from "./http.js";
+import { matchRoute, versionOf } from "./router.js";
+import { limitInfo, type FakeState } from "./state.js";
 
 async function runHandler(ctx: Ctx, handler: (ctx: Ctx) => Result | Promise<Result>): Promise<Result> {
   try {
     return await handler(ctx);
   } catch (e) {
     if (e instanceof ApiError) return errorResult(e);
-    console.error('fake-salesforce: handler crashed', e);
+    console.error("fake-salesforce: handler crashed", e);
     return errorResult(unknownException());
   }
 }
@@ -30,12 +30,14 @@ async function runHandler(ctx: Ctx, handler: (ctx: Ctx) => Result | Promise<Resu
 /** Runs a Composite subrequest through the router: same handlers, no counting, no faults. */
 function subrequest(parent: Ctx) {
   return async (method: string, url: string, body?: unknown): Promise<Result> => {
-    const full = url.startsWith('/') ? url : `/services/data/${url}`;
+    const full = url.startsWith("/") ? url : `/services/data/${url}`;
     const u = new URL(full, parent.state.url);
     const m = matchRoute(method, u.pathname);
-    if (m.type !== 'route' || !m.route.api) return errorResult(notFound());
+    if (m.type !== "route" || !m.route.api) return errorResult(notFound());
     if (!m.route.composite) {
-      return errorResult(new ApiError(400, 'INVALID_REQUEST', `The ${u.pathname} resource is not supported in a composite request`));
+      return errorResult(
+        new ApiError(400, "INVALID_REQUEST", `The ${u.pathname} resource is not supported in a composite request`),
+      );
     }
     const ctx: Ctx = {
       ...parent,
@@ -44,7 +46,7 @@ function subrequest(parent: Ctx) {
       version: m.version,
       params: m.params.map((p) => decodeURIComponent(p)),
       query: u.searchParams,
-      body: body === undefined ? '' : JSON.stringify(body),
+      body: body === undefined ? "" : JSON.stringify(body),
       fault: undefined,
     };
     return runHandler(ctx, m.route.handler);
@@ -52,11 +54,11 @@ function subrequest(parent: Ctx) {
 }
 
 function soqlOf(kind: string, query: URLSearchParams, body: string): string | undefined {
-  if (kind === 'query' || kind === 'query_all') return query.get('q') ?? undefined;
-  if (kind === 'bulk2_create') {
+  if (kind === "query" || kind === "query_all") return query.get("q") ?? undefined;
+  if (kind === "bulk2_create") {
     try {
       const q = (JSON.parse(body) as { query?: unknown }).query;
-      return typeof q === 'string' ? q : undefined;
+      return typeof q === "string" ? q : undefined;
     } catch {
       return undefined;
     }
@@ -65,12 +67,12 @@ function soqlOf(kind: string, query: URLSearchParams, body: string): string | un
 }
 
 async function handle(state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', state.url);
+  const url = new URL(req.url ?? "/", state.url);
   const path = url.pathname;
-  const method = (req.method ?? 'GET').toUpperCase();
+  const method = (req.method ?? "GET").toUpperCase();
   const body = await readBody(req);
   const m = matchRoute(method, path);
-  const kind = m.type === 'route' ? m.route.kind : 'other';
+  const kind = m.type === "route" ? m.route.kind : "other";
   const version = m.version || versionOf(path);
   state.requests.push({
     kind,
@@ -83,39 +85,47 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     apiVersion: version || undefined,
   });
 
-  const isApiPath = path.startsWith('/services/data/v') || path.startsWith('/services/async/');
+  const isApiPath = path.startsWith("/services/data/v") || path.startsWith("/services/async/");
   const send = (r: Result, truncate = false): Promise<void> =>
     writeResult(res, r, {
       gzip: acceptsGzip(req.headers),
       truncate,
-      extraHeaders: isApiPath ? { 'Sforce-Limit-Info': limitInfo(state) } : {},
+      extraHeaders: isApiPath ? { "Sforce-Limit-Info": limitInfo(state) } : {},
     });
 
   const fault = state.faults.take(kind);
   switch (fault) {
-    case 'drop':
+    case "drop":
       req.socket.destroy();
       return;
-    case 'http500':
+    case "http500":
       return send(errorResult(unknownException()));
-    case 'http503':
+    case "http503":
       return send(errorResult(serverUnavailable()));
-    case 'request_limit':
+    case "request_limit":
       return send(errorResult(requestLimit()));
-    case 'invalid_session':
+    case "invalid_session":
       // The session really is gone afterwards: the client must refresh or log in again.
       state.sessions.revoke(bearerToken(req.headers));
       return send(errorResult(invalidSession()));
   }
 
-  const route = m.type === 'route' ? m.route : undefined;
+  const route = m.type === "route" ? m.route : undefined;
   if (route?.api || (!route && isApiPath)) {
     if (!state.sessions.isValid(bearerToken(req.headers))) return send(errorResult(invalidSession()));
     if (state.apiDisabled) return send(errorResult(apiDisabled()));
     if (state.apiUsed >= state.opts.dailyApiMax) return send(errorResult(requestLimit()));
   }
-  if (m.type === 'method_not_allowed') {
-    return send(errorResult(new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${m.allowed.join(',')}`)));
+  if (m.type === "method_not_allowed") {
+    return send(
+      errorResult(
+        new ApiError(
+          405,
+          "METHOD_NOT_ALLOWED",
+          `HTTP Method '${method}' not allowed. Allowed are ${m.allowed.join(",")}`,
+        ),
+      ),
+    );
   }
 
   const ctx: Ctx = {
@@ -123,7 +133,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     method,
     path,
     version,
-    params: m.type === 'route' ? m.params.map((p) => decodeURIComponent(p)) : [],
+    params: m.type === "route" ? m.params.map((p) => decodeURIComponent(p)) : [],
     query: url.searchParams,
     headers: req.headers,
     body,
@@ -137,19 +147,19 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     state.apiCallsCounted += weight;
   }
   const result = route ? await runHandler(ctx, route.handler) : errorResult(notFound());
-  await send(result, fault === 'drop_mid_body');
+  await send(result, fault === "drop_mid_body");
 }
 
 export async function startServer(state: FakeState): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     handle(state, req, res).catch((e: unknown) => {
-      console.error('fake-salesforce: request failed', e);
+      console.error("fake-salesforce: request failed", e);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

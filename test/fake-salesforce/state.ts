@@ -1,10 +1,10 @@
 // Shared mutable state of one fake server instance.
-import type { Faults } from './faults.js';
-import type { Org } from './org.js';
-import type { Sessions } from './auth.js';
-import type { BulkJob } from './bulk2.js';
-import type { QueryLocator } from './rest-query.js';
-import type { FakeCredentials, RecordedRequest } from './types.js';
+import type { Faults } from "./faults.js";
+import type { Org } from "./org.js";
+import type { Sessions } from "./auth.js";
+import type { BulkJob } from "./bulk2.js";
+import type { QueryLocator } from "./rest-query.js";
+import type { FakeCredentials, RecordedRequest } from "./types.js";
 
 export interface ResolvedOptions {
   dailyApiMax: number;

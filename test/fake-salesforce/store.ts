@@ -1,9 +1,9 @@
 // Row storage of one object: generated or explicit base rows, plus versioned patches for
 // mutations. Reads take a data version so a query snapshot keeps seeing the rows as they
 // were when it was taken, while later mutations are stored as small overrides.
-import { decodeIdSerial, makeId } from './ids.js';
-import type { Generator } from './generate.js';
-import type { FieldModel, ObjectModel } from './org.js';
+import { decodeIdSerial, makeId } from "./ids.js";
+import type { Generator } from "./generate.js";
+import type { FieldModel, ObjectModel } from "./org.js";
 
 type Row = Record<string, unknown>;
 
@@ -29,13 +29,13 @@ export class RecordStore {
     private readonly idPrefix: string,
     base: number | Row[],
   ) {
-    if (typeof base === 'number') {
+    if (typeof base === "number") {
       this.baseCount = base;
     } else {
       this.explicit = base;
       this.baseCount = base.length;
       base.forEach((row, i) => {
-        if (typeof row.Id === 'string') this.idIndex.set(row.Id.slice(0, 15), i);
+        if (typeof row.Id === "string") this.idIndex.set(row.Id.slice(0, 15), i);
       });
     }
   }
@@ -51,7 +51,7 @@ export class RecordStore {
   idOf(i: number): string {
     const row = this.baseRow(i);
     const id = row?.Id;
-    return typeof id === 'string' ? id : makeId(this.idPrefix, i);
+    return typeof id === "string" ? id : makeId(this.idPrefix, i);
   }
 
   indexOf(id: string): number | undefined {
@@ -71,20 +71,22 @@ export class RecordStore {
   }
 
   isDeleted(i: number, version: number = LATEST): boolean {
-    return this.patchedValue(i, 'IsDeleted', version) === true;
+    return this.patchedValue(i, "IsDeleted", version) === true;
   }
 
   read(i: number, field: FieldModel, version: number = LATEST): unknown {
+    // Hot path for big generated objects: no mutations, no explicit rows.
+    if (this.patches.size === 0 && this.explicit === undefined && i < this.baseCount && field.gen) return field.gen(i);
     if (field.components.length) return this.readCompound(i, field, version);
     const patched = this.patchedValue(i, field.name, version);
     if (patched !== undefined) return patched;
     const row = this.baseRow(i);
     if (row) {
       if (field.name in row) return row[field.name];
-      if (field.name === 'Id') return this.idOf(i);
-      if (field.name === 'IsDeleted') return false;
+      if (field.name === "Id") return this.idOf(i);
+      if (field.name === "IsDeleted") return false;
       // Explicit rows that omit system timestamps still get deterministic ones.
-      if (i < this.baseCount && ['CreatedDate', 'LastModifiedDate', 'SystemModstamp'].includes(field.name)) {
+      if (i < this.baseCount && ["CreatedDate", "LastModifiedDate", "SystemModstamp"].includes(field.name)) {
         return this.generators.get(field.name)?.(i) ?? null;
       }
       return null;
@@ -108,7 +110,7 @@ export class RecordStore {
 
   insert(row: Row, version: number): number {
     const i = this.size;
-    const id = typeof row.Id === 'string' ? row.Id : makeId(this.idPrefix, i);
+    const id = typeof row.Id === "string" ? row.Id : makeId(this.idPrefix, i);
     this.inserted.push({ ...row, Id: id });
     this.insertedAt.push(version);
     this.idIndex.set(id.slice(0, 15), i);

@@ -1,14 +1,19 @@
 // Helpers for the fake's own tests: log in with the refresh-token grant and call the API with fetch.
-import type { FakeSalesforce } from './index.js';
+import type { FakeSalesforce } from "./index.js";
 
-export const V = '62.0';
+export const V = "62.0";
 
 export async function login(fake: FakeSalesforce): Promise<string> {
   const c = fake.credentials;
   const res = await fetch(`${fake.url}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken }),
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      refresh_token: c.refreshToken,
+    }),
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -27,24 +32,25 @@ export interface Api {
 /** `path` is relative to /services/data/v62.0 unless it starts with /services. */
 export async function api(fake: FakeSalesforce, token?: string): Promise<Api> {
   const t = token ?? (await login(fake));
-  const url = (p: string): string => (p.startsWith('/services') ? `${fake.url}${p}` : `${fake.url}/services/data/v${V}${p}`);
+  const url = (p: string): string =>
+    p.startsWith("/services") ? `${fake.url}${p}` : `${fake.url}/services/data/v${V}${p}`;
   const auth = { authorization: `Bearer ${t}` };
   const send = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(url(p), {
       method,
-      headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: { ...auth, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   return {
     token: t,
-    get: (p, h) => send('GET', p, undefined, h),
-    post: (p, b) => send('POST', p, b),
-    patch: (p, b) => send('PATCH', p, b),
-    del: (p) => send('DELETE', p),
-    async json(p) {
-      const r = await send('GET', p);
+    get: (p, h) => send("GET", p, undefined, h),
+    post: (p, b) => send("POST", p, b),
+    patch: (p, b) => send("PATCH", p, b),
+    del: (p) => send("DELETE", p),
+    async json<T>(p: string): Promise<T> {
+      const r = await send("GET", p);
       if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-      return r.json();
+      return (await r.json()) as T;
     },
   };
 }
@@ -53,7 +59,7 @@ export async function api(fake: FakeSalesforce, token?: string): Promise<Api> {
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
-  let field = '';
+  let field = "";
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charAt(i);
@@ -64,14 +70,14 @@ export function parseCsv(text: string): string[][] {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    else if (c === ",") {
       row.push(field);
-      field = '';
-    } else if (c === '\n') {
+      field = "";
+    } else if (c === "\n") {
       row.push(field);
       rows.push(row);
       row = [];
-      field = '';
+      field = "";
     } else field += c;
   }
   if (field || row.length) {
@@ -82,14 +88,14 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** Creates a Bulk 2.0 query job and polls it to completion; returns the job id. */
-export async function runBulkJob(a: Api, query: string, operation = 'query'): Promise<string> {
-  const created = await a.post('/jobs/query', { operation, query });
+export async function runBulkJob(a: Api, query: string, operation = "query"): Promise<string> {
+  const created = await a.post("/jobs/query", { operation, query });
   if (created.status !== 200) throw new Error(`create: ${created.status} ${await created.text()}`);
   const { id } = (await created.json()) as { id: string };
   for (let k = 0; k < 20; k++) {
     const info = await a.json<{ state: string }>(`/jobs/query/${id}`);
-    if (info.state === 'JobComplete') return id;
-    if (info.state === 'Failed' || info.state === 'Aborted') throw new Error(`job ${info.state}`);
+    if (info.state === "JobComplete") return id;
+    if (info.state === "Failed" || info.state === "Aborted") throw new Error(`job ${info.state}`);
   }
-  throw new Error('job never completed');
+  throw new Error("job never completed");
 }

@@ -219,7 +219,8 @@ describe("canonicalNumber / normalizeDateTime", () => {
   });
 
   it("rejects non-decimals that Number() would accept", () => {
-    for (const text of ["", " ", " 1", "0x1f", "0b1", "Infinity", "1_000"]) expect(canonicalNumber(text)).toBeUndefined();
+    for (const text of ["", " ", " 1", "0x1f", "0b1", "Infinity", "1_000"])
+      expect(canonicalNumber(text)).toBeUndefined();
   });
 
   it("converts offsets to UTC across a day boundary", () => {
@@ -267,7 +268,8 @@ describe("CSV records", () => {
     const { warn, messages } = collectWarnings();
     const schema = objectSchema({ A: INTEGER, B: NUMBER, C: BOOLEAN, D: DATETIME });
     const convert = createCsvRecordConverter(schema, ["A", "B", "C", "D"], warn);
-    for (let i = 0; i < 5; i++) expect(convert(["x", "NaN", "maybe", "soon"])).toBe('{"A":null,"B":null,"C":null,"D":null}');
+    for (let i = 0; i < 5; i++)
+      expect(convert(["x", "NaN", "maybe", "soon"])).toBe('{"A":null,"B":null,"C":null,"D":null}');
     expect(convert(["1", "2", "true", "2024-01-02T03:04:05.000Z"])).toBe(
       '{"A":1,"B":2,"C":true,"D":"2024-01-02T03:04:05.000Z"}',
     );
@@ -325,7 +327,10 @@ describe("relationship columns", () => {
 
   it("nests several levels, each empty level null", () => {
     const convert = createCsvRecordConverter(ownerSchema, ["Id", "Account.Name", "Account.Owner.Name"], () => {});
-    expect(JSON.parse(convert(["1", "Acme", "Jane"]))).toEqual({ Id: "1", Account: { Name: "Acme", Owner: { Name: "Jane" } } });
+    expect(JSON.parse(convert(["1", "Acme", "Jane"]))).toEqual({
+      Id: "1",
+      Account: { Name: "Acme", Owner: { Name: "Jane" } },
+    });
     expect(convert(["1", "Acme", ""])).toBe('{"Id":"1","Account":{"Name":"Acme","Owner":null}}');
     expect(convert(["1", "", ""])).toBe('{"Id":"1","Account":null}');
   });
@@ -422,7 +427,12 @@ describe("REST records", () => {
     const out = convert({ BillingAddress: address, Payload__c: subQuery });
     expect(JSON.parse(out)).toEqual({
       BillingAddress: address,
-      Payload__c: { totalSize: 1, done: true, records: [{ Id: "003", attributes2: 1 }], attributes: "kept: not sObject attributes" },
+      Payload__c: {
+        totalSize: 1,
+        done: true,
+        records: [{ Id: "003", attributes2: 1 }],
+        attributes: "kept: not sObject attributes",
+      },
     });
   });
 
@@ -440,7 +450,9 @@ describe("REST records", () => {
   });
 
   it("convertRestRecord converts one record", () => {
-    expect(convertRestRecord({ attributes: attributes("Account"), Id: "1" }, schema, ["Id"], () => {})).toBe('{"Id":"1"}');
+    expect(convertRestRecord({ attributes: attributes("Account"), Id: "1" }, schema, ["Id"], () => {})).toBe(
+      '{"Id":"1"}',
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // Evaluates a bound query over an object's rows at a data version: WHERE, ORDER BY, LIMIT/OFFSET.
 // The result is a snapshot of row numbers (Uint32Array), rendered later page by page.
-import type { FieldModel, ObjectModel, Org } from '../org.js';
-import { category, type BoundExpr, type BoundField, type Plan } from './plan.js';
+import type { FieldModel, ObjectModel, Org } from "../org.js";
+import { category, type BoundExpr, type BoundField, type Plan } from "./plan.js";
 
 export interface Snapshot {
   obj: ObjectModel;
@@ -15,7 +15,13 @@ export interface Resolved {
 }
 
 /** Walks a reference path from a row; undefined when a reference is empty or dangling. */
-export function walk(org: Org, obj: ObjectModel, index: number, steps: FieldModel[], version: number): Resolved | undefined {
+export function walk(
+  org: Org,
+  obj: ObjectModel,
+  index: number,
+  steps: FieldModel[],
+  version: number,
+): Resolved | undefined {
   let cur: Resolved = { obj, index };
   for (const step of steps) {
     // Looked up by name: a polymorphic reference may have led to another object than the bound one.
@@ -40,16 +46,16 @@ export function columnValue(org: Org, obj: ObjectModel, index: number, f: BoundF
 
 function norm(f: BoundField, v: unknown): unknown {
   if (v == null) return null;
-  if (category(f.field.type) !== 'string') return v;
+  if (category(f.field.type) !== "string") return v;
   const s = String(v);
   // Ids compare on their case-sensitive 15-char form; other text case-insensitively.
-  if (f.field.type === 'id' || f.field.type === 'reference') return s.length === 18 ? s.slice(0, 15) : s;
+  if (f.field.type === "id" || f.field.type === "reference") return s.length === 18 ? s.slice(0, 15) : s;
   return s.toLowerCase();
 }
 
 function compare(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -68,22 +74,22 @@ export class Evaluator {
 
   matches(index: number, e: BoundExpr): boolean {
     switch (e.kind) {
-      case 'and':
+      case "and":
         return this.matches(index, e.left) && this.matches(index, e.right);
-      case 'or':
+      case "or":
         return this.matches(index, e.left) || this.matches(index, e.right);
-      case 'not':
+      case "not":
         return !this.matches(index, e.expr);
-      case 'cmp': {
+      case "cmp": {
         const v = norm(e.f, this.value(index, e.f));
         const want = norm(e.f, e.value);
-        if (e.op === '=') return want === null ? v === null : v !== null && compare(v, want) === 0;
-        if (e.op === '!=') return want === null ? v !== null : v === null || compare(v, want) !== 0;
+        if (e.op === "=") return want === null ? v === null : v !== null && compare(v, want) === 0;
+        if (e.op === "!=") return want === null ? v !== null : v === null || compare(v, want) !== 0;
         if (v === null || want === null) return false;
         const c = compare(v, want);
-        return e.op === '<' ? c < 0 : e.op === '<=' ? c <= 0 : e.op === '>' ? c > 0 : c >= 0;
+        return e.op === "<" ? c < 0 : e.op === "<=" ? c <= 0 : e.op === ">" ? c > 0 : c >= 0;
       }
-      case 'in': {
+      case "in": {
         const v = norm(e.f, this.value(index, e.f));
         const hit = e.values.some((w) => {
           const nw = norm(e.f, w);
@@ -91,7 +97,7 @@ export class Evaluator {
         });
         return e.negate ? !hit : hit;
       }
-      case 'like': {
+      case "like": {
         const v = this.value(index, e.f);
         const hit = v != null && e.re.test(String(v));
         return e.negate ? !hit : hit;
@@ -125,7 +131,8 @@ export class Evaluator {
       const col = new Array<unknown>(rows.length);
       for (let k = 0; k < rows.length; k++) {
         const v = this.value(rows[k]!, o.f);
-        col[k] = typeof v === 'string' && o.f.field.type !== 'id' && o.f.field.type !== 'reference' ? v.toLowerCase() : v;
+        col[k] =
+          typeof v === "string" && o.f.field.type !== "id" && o.f.field.type !== "reference" ? v.toLowerCase() : v;
       }
       return col;
     });

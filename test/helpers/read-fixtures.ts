@@ -1,0 +1,116 @@
+import type { FakeObjectSpec, FakeSalesforce } from "../fake-salesforce/index.js";
+import { ofType, runCli, writeTempFiles, type CliRun } from "./cli.js";
+
+/** A custom object with the field types a read must type correctly, and `count` generated rows. */
+export function widgetObject(count: number, name = "Widget__c"): FakeObjectSpec {
+  return {
+    name,
+    records: count,
+    fields: [
+      { name: "Id", type: "id" },
+      { name: "Name", type: "string" },
+      { name: "Amount__c", type: "currency" },
+      { name: "Quantity__c", type: "int" },
+      { name: "Ratio__c", type: "double" },
+      { name: "Active__c", type: "boolean" },
+      { name: "Notes__c", type: "textarea" },
+      { name: "Due__c", type: "date" },
+      { name: "IsDeleted", type: "boolean" },
+      { name: "CreatedDate", type: "datetime" },
+      { name: "LastModifiedDate", type: "datetime" },
+      { name: "SystemModstamp", type: "datetime" },
+    ],
+  };
+}
+
+export function baseConfig(fake: FakeSalesforce, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const c = fake.credentials;
+  return {
+    credentials: {
+      auth_type: "oauth2_refresh_token",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      refresh_token: c.refreshToken,
+    },
+    login_url: fake.url,
+    start_date: "2020-01-01",
+    ...overrides,
+  };
+}
+
+interface DiscoveredStream {
+  name: string;
+  json_schema: Record<string, unknown>;
+  supported_sync_modes: string[];
+  default_cursor_field?: string[];
+}
+
+/** Runs discover and configures the named streams in `mode` (incremental where given and supported). */
+export async function configuredCatalog(
+  config: Record<string, unknown>,
+  streams: Record<string, "full_refresh" | "incremental">,
+): Promise<unknown> {
+  const files = writeTempFiles({ "config.json": config });
+  const run = await runCli(["discover", "--config", files["config.json"]!]);
+  const discovered = (ofType(run, "CATALOG")[0]?.catalog as { streams: DiscoveredStream[] } | undefined)?.streams;
+  if (!discovered) throw new Error(`discover failed: ${run.stdout.slice(0, 500)}`);
+  return {
+    streams: Object.entries(streams).map(([name, mode]) => {
+      const stream = discovered.find((s) => s.name === name);
+      if (!stream) throw new Error(`stream ${name} not discovered`);
+      return {
+        stream,
+        sync_mode: mode,
+        destination_sync_mode: mode === "incremental" ? "append_dedup" : "overwrite",
+        ...(mode === "incremental" ? { cursor_field: stream.default_cursor_field } : {}),
+        primary_key: [["Id"]],
+      };
+    }),
+  };
+}
+
+export async function readOnce(
+  config: unknown,
+  catalog: unknown,
+  state?: unknown,
+  env: Record<string, string> = {},
+): Promise<CliRun> {
+  const files = writeTempFiles({
+    "config.json": config,
+    "catalog.json": catalog,
+    ...(state === undefined ? {} : { "state.json": state }),
+  });
+  return runCli(
+    [
+      "read",
+      "--config",
+      files["config.json"]!,
+      "--catalog",
+      files["catalog.json"]!,
+      ...(state === undefined ? [] : ["--state", files["state.json"]!]),
+    ],
+    env,
+  );
+}
+
+export type RecordData = Record<string, unknown>;
+
+export function records(run: CliRun, stream?: string): RecordData[] {
+  return ofType(run, "RECORD")
+    .map((m) => m.record as { stream: string; data: RecordData })
+    .filter((r) => stream === undefined || r.stream === stream)
+    .map((r) => r.data);
+}
+
+export function states(
+  run: CliRun,
+): Array<{ type: string; stream: { stream_descriptor: { name: string }; stream_state: Record<string, string> } }> {
+  return ofType(run, "STATE").map((m) => m.state as never);
+}
+
+/** The state messages of the run as the next run's --state input (Airbyte passes the last per stream). */
+export function nextStateInput(run: CliRun): unknown[] {
+  const last = new Map<string, unknown>();
+  for (const state of states(run)) last.set(state.stream.stream_descriptor.name, state);
+  return [...last.values()];
+}

@@ -304,15 +304,15 @@ describe("REST where Bulk cannot serve", () => {
 });
 
 describe("bad input fails before any Bulk job", () => {
-  async function expectConfigError(
-    mutate: (catalog: { streams: Array<Record<string, any>> }) => void,
-    pattern: RegExp,
-    state?: unknown,
-  ) {
+  interface EditableCatalog {
+    streams: Array<{
+      stream: { name: string; json_schema: { properties: Record<string, unknown> }; supported_sync_modes: string[] };
+      sync_mode?: string;
+    }>;
+  }
+  async function expectConfigError(mutate: (catalog: EditableCatalog) => void, pattern: RegExp, state?: unknown) {
     const config = baseConfig(fake);
-    const catalog = (await configuredCatalog(config, { Widget__c: "incremental" })) as {
-      streams: Array<Record<string, any>>;
-    };
+    const catalog = (await configuredCatalog(config, { Widget__c: "incremental" })) as EditableCatalog;
     mutate(catalog);
     fake.resetCounts();
     const run = await read(config, catalog, state);

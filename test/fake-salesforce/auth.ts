@@ -28,7 +28,10 @@ export class Sessions {
   }
 }
 
+/** Session token from `Authorization: Bearer` (REST) or `X-SFDC-Session` (Bulk 1.0). */
 export function bearerToken(headers: Ctx["headers"]): string | undefined {
+  const session = headers["x-sfdc-session"];
+  if (typeof session === "string" && session.trim()) return session.trim();
   const h = headers.authorization;
   if (typeof h !== "string") return undefined;
   const m = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(h.trim());

@@ -117,6 +117,22 @@ describe("Bulk API 2.0 query jobs", () => {
     expect(rows.map((row) => row[1])).toEqual(live.map((l) => l.Notes__c ?? ""));
   });
 
+  it("honours columnDelimiter and lineEnding", async () => {
+    const created = (await (
+      await a.post("/jobs/query", {
+        operation: "query",
+        query: "SELECT Id, Name FROM Account LIMIT 3",
+        columnDelimiter: "PIPE",
+        lineEnding: "CRLF",
+      })
+    ).json()) as any;
+    expect(created).toMatchObject({ columnDelimiter: "PIPE", lineEnding: "CRLF" });
+    for (let k = 0; k < 3; k++) await a.get(`/jobs/query/${created.id}`);
+    const text = await (await a.get(`/jobs/query/${created.id}/results`)).text();
+    expect(text.startsWith("Id|Name\r\n")).toBe(true);
+    expect(text.split("\r\n").filter(Boolean)).toHaveLength(4);
+  });
+
   it("honours Accept-Encoding: gzip", async () => {
     const id = await runBulkJob(a, "SELECT Id, Name FROM Big__c");
     const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {

@@ -83,19 +83,20 @@ function picklistValues(field: FieldModel): string[] {
   return field.picklist.length ? field.picklist : ["Alpha", "Beta", "Gamma"];
 }
 
-function numberValue(field: FieldModel, h: number, i: number): number {
-  const n = field.name.toLowerCase();
-  if (n.includes("latitude")) return Math.round(((h % 180_000_000) / 1_000_000 - 90) * 1e6) / 1e6;
-  if (n.includes("longitude")) return Math.round(((h % 360_000_000) / 1_000_000 - 180) * 1e6) / 1e6;
-  switch (field.type) {
+/** Number generator of a field; the latitude/longitude decision is made once, not per row. */
+function numberGenerator(name: string, type: string): (h: number, i: number) => number {
+  const n = name.toLowerCase();
+  if (n.includes("latitude")) return (h) => Math.round(((h % 180_000_000) / 1_000_000 - 90) * 1e6) / 1e6;
+  if (n.includes("longitude")) return (h) => Math.round(((h % 360_000_000) / 1_000_000 - 180) * 1e6) / 1e6;
+  switch (type) {
     case "int":
-      return h % 100_000;
+      return (h) => h % 100_000;
     case "long":
-      return i * 1_000_003 + (h % 1000);
+      return (h, i) => i * 1_000_003 + (h % 1000);
     case "percent":
-      return (h % 10_000) / 100;
+      return (h) => (h % 10_000) / 100;
     default:
-      return (h % 100_000_000) / 100;
+      return (h) => (h % 100_000_000) / 100;
   }
 }
 
@@ -107,6 +108,9 @@ function textValue(field: FieldModel, h: number, i: number): string {
     return truncate(`Line one of ${i}, "first"\nLine two — Ünïcødé\r\nLine three`, field.length);
   return truncate(words(h, i), field.length);
 }
+
+const LATITUDE = numberGenerator("latitude", "double");
+const LONGITUDE = numberGenerator("longitude", "double");
 
 /** Builds the generator of one (non-compound-with-components) field. */
 export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, objSeed: number): Generator {
@@ -155,8 +159,10 @@ export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, ob
     case "long":
     case "double":
     case "currency":
-    case "percent":
-      return maybeNull((i) => numberValue(field, mix(seed, i), i));
+    case "percent": {
+      const num = numberGenerator(field.name, field.type);
+      return maybeNull((i) => num(mix(seed, i), i));
+    }
     case "date":
       return maybeNull((i) =>
         new Date(GENERATED_FROM - 20 * 365 * 86_400_000 + (mix(seed, i) % (23 * 365)) * 86_400_000)
@@ -214,8 +220,8 @@ export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, ob
           city: CITIES[h % CITIES.length],
           country: "US",
           geocodeAccuracy: null,
-          latitude: numberValue({ ...field, name: "latitude" }, h, i),
-          longitude: numberValue({ ...field, name: "longitude" }, h >>> 1, i),
+          latitude: LATITUDE(h, i),
+          longitude: LONGITUDE(h >>> 1, i),
           postalCode: pad(h % 100_000, 5),
           state: "CA",
           street: `${i} Main St, Suite "${h % 100}"`,
@@ -225,8 +231,8 @@ export function fieldGenerator(org: Org, obj: ObjectModel, field: FieldModel, ob
       return maybeNull((i) => {
         const h = mix(seed, i);
         return {
-          latitude: numberValue({ ...field, name: "latitude" }, h, i),
-          longitude: numberValue({ ...field, name: "longitude" }, h >>> 1, i),
+          latitude: LATITUDE(h, i),
+          longitude: LONGITUDE(h >>> 1, i),
         };
       });
     default:

@@ -29,7 +29,13 @@ const ORG_ID = makeId("00D", 424_242);
 
 export async function startFakeSalesforce(options: FakeOptions = {}): Promise<FakeSalesforce> {
   const now = options.now ?? (() => new Date());
-  const specs: ObjectSpecInternal[] = [...(options.objects ?? defaultObjects()), ...(options.extraObjects ?? [])];
+  // An extra object named like a base one replaces it (e.g. a bigger Account); others are appended.
+  const extra = options.extraObjects ?? [];
+  const replaced = new Set(extra.map((o) => o.name.toLowerCase()));
+  const specs: ObjectSpecInternal[] = [
+    ...(options.objects ?? defaultObjects()).filter((o) => !replaced.has(o.name.toLowerCase())),
+    ...extra,
+  ];
   const org = new Org(specs, now);
   const user = org.get("User");
   const state: FakeState = {

@@ -245,3 +245,18 @@ describe("limits and API usage", () => {
     expect(fake.requests.at(-1)!.apiVersion).toBe("58.0");
   });
 });
+
+describe("org options", () => {
+  it("an extra object named like a default one replaces it", async () => {
+    const f = await startFakeSalesforce({ extraObjects: [{ name: "Account", records: 3 }] });
+    try {
+      const b = await api(f);
+      const body = await b.json<any>(`/query?q=${encodeURIComponent("SELECT Id, Name FROM Account")}`);
+      expect(body.totalSize).toBe(3);
+      const names = (await b.json<any>("/sobjects")).sobjects.map((s: { name: string }) => s.name);
+      expect(names.filter((n: string) => n === "Account")).toHaveLength(1);
+    } finally {
+      await f.stop();
+    }
+  });
+});

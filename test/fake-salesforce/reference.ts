@@ -7,8 +7,14 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..", "..");
 
-export const referenceDir =
-  process.env.FAKE_SALESFORCE_REFERENCE_DIR ?? path.resolve(repoRoot, "../shared/reference/salesforce");
+// The folder sits beside the repo; also try from the working directory, for compiled copies.
+const candidates = [
+  process.env.FAKE_SALESFORCE_REFERENCE_DIR,
+  path.resolve(repoRoot, "../shared/reference/salesforce"),
+  path.resolve(process.cwd(), "../shared/reference/salesforce"),
+].filter((p): p is string => !!p);
+
+export const referenceDir = candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 
 const cache = new Map<string, unknown>();
 

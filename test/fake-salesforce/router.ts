@@ -5,7 +5,8 @@ import { identity, oauthRevoke, oauthToken, soapLogin } from "./auth.js";
 import { abortJob, createJob, deleteJob, jobResults, jobStatus, listJobs } from "./bulk2.js";
 import { batchWeight, composite, compositeBatch } from "./composite.js";
 import { describeGlobal, describeObject, sobjectInfo } from "./describe.js";
-import type { Ctx, Handler } from "./http.js";
+import type { ApiError } from "./errors.js";
+import type { Ctx, Handler, Result } from "./http.js";
 import { limits } from "./limits.js";
 import { resources, versions } from "./misc.js";
 import { query, queryMore } from "./rest-query.js";
@@ -24,6 +25,10 @@ export interface Route {
   composite?: boolean;
   /** API calls it costs (Composite Batch: one per subrequest). */
   weight?: (ctx: Ctx) => number;
+  /** Non-data routes whose first regex group is the API version (dropped from params). */
+  versionGroup?: boolean;
+  /** How this route renders errors, including auth/limit ones (Bulk 1.0 will answer XML). */
+  renderError?: (e: ApiError) => Result;
   handler: Handler;
 }
 
@@ -64,6 +69,7 @@ export const ROUTES: Route[] = [
     method: "POST",
     pattern: /^\/services\/Soap\/u\/(\d+\.\d+)\/?$/,
     kind: "soap_login",
+    versionGroup: true,
     data: false,
     api: false,
     handler: soapLogin,
@@ -113,8 +119,7 @@ export function matchRoute(method: string, path: string): Match {
       allowed.push(route.method);
       continue;
     }
-    // The SOAP route captures its version as a group; data routes have it stripped already.
-    const params = route.kind === "soap_login" ? [] : m.slice(1).map((p) => p ?? "");
+    const params = m.slice(route.versionGroup ? 2 : 1).map((p) => p ?? "");
     return { type: "route", route, version, params };
   }
   if (allowed.length) return { type: "method_not_allowed", allowed, version };

@@ -14,16 +14,17 @@ import {
   unknownException,
 } from "./errors.js";
 import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from "./http.js";
-import { matchRoute, versionOf } from "./router.js";
+import { matchRoute, versionOf, type Route } from "./router.js";
 import { limitInfo, type FakeState } from "./state.js";
 
-async function runHandler(ctx: Ctx, handler: (ctx: Ctx) => Result | Promise<Result>): Promise<Result> {
+async function runHandler(ctx: Ctx, route: Route): Promise<Result> {
+  const render = route.renderError ?? errorResult;
   try {
-    return await handler(ctx);
+    return await route.handler(ctx);
   } catch (e) {
-    if (e instanceof ApiError) return errorResult(e);
+    if (e instanceof ApiError) return render(e);
     console.error("fake-salesforce: handler crashed", e);
-    return errorResult(unknownException());
+    return render(unknownException());
   }
 }
 
@@ -49,7 +50,7 @@ function subrequest(parent: Ctx) {
       body: body === undefined ? "" : JSON.stringify(body),
       fault: undefined,
     };
-    return runHandler(ctx, m.route.handler);
+    return runHandler(ctx, m.route);
   };
 }
 
@@ -93,37 +94,37 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       extraHeaders: isApiPath ? { "Sforce-Limit-Info": limitInfo(state) } : {},
     });
 
+  const route = m.type === "route" ? m.route : undefined;
+  const fail = (e: ApiError): Promise<void> => send((route?.renderError ?? errorResult)(e));
+
   const fault = state.faults.take(kind);
   switch (fault) {
     case "drop":
       req.socket.destroy();
       return;
     case "http500":
-      return send(errorResult(unknownException()));
+      return fail(unknownException());
     case "http503":
-      return send(errorResult(serverUnavailable()));
+      return fail(serverUnavailable());
     case "request_limit":
-      return send(errorResult(requestLimit()));
+      return fail(requestLimit());
     case "invalid_session":
       // The session really is gone afterwards: the client must refresh or log in again.
       state.sessions.revoke(bearerToken(req.headers));
-      return send(errorResult(invalidSession()));
+      return fail(invalidSession());
   }
 
-  const route = m.type === "route" ? m.route : undefined;
   if (route?.api || (!route && isApiPath)) {
-    if (!state.sessions.isValid(bearerToken(req.headers))) return send(errorResult(invalidSession()));
-    if (state.apiDisabled) return send(errorResult(apiDisabled()));
-    if (state.apiUsed >= state.opts.dailyApiMax) return send(errorResult(requestLimit()));
+    if (!state.sessions.isValid(bearerToken(req.headers))) return fail(invalidSession());
+    if (state.apiDisabled) return fail(apiDisabled());
+    if (state.apiUsed >= state.opts.dailyApiMax) return fail(requestLimit());
   }
   if (m.type === "method_not_allowed") {
-    return send(
-      errorResult(
-        new ApiError(
-          405,
-          "METHOD_NOT_ALLOWED",
-          `HTTP Method '${method}' not allowed. Allowed are ${m.allowed.join(",")}`,
-        ),
+    return fail(
+      new ApiError(
+        405,
+        "METHOD_NOT_ALLOWED",
+        `HTTP Method '${method}' not allowed. Allowed are ${m.allowed.join(",")}`,
       ),
     );
   }
@@ -146,7 +147,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     state.apiUsed += weight;
     state.apiCallsCounted += weight;
   }
-  const result = route ? await runHandler(ctx, route.handler) : errorResult(notFound());
+  const result = route ? await runHandler(ctx, route) : errorResult(notFound());
   await send(result, fault === "drop_mid_body");
 }
 

@@ -42,13 +42,21 @@ export interface FakeObjectSpec {
 }
 
 export interface FakeOptions {
+  /** Replaces the default org. */
   objects?: FakeObjectSpec[];
+  /** Added to the default org; one named like a default object replaces it. */
   extraObjects?: FakeObjectSpec[];
+  /** Default 100000. */
   dailyApiMax?: number;
+  /** Default 0; every counted API call increments it (Sforce-Limit-Info and /limits show it). */
   dailyApiUsed?: number;
+  /** Default 2: status polls that see UploadComplete/InProgress before JobComplete. */
   bulk2PollsUntilComplete?: number;
+  /** Rows per Bulk 2.0 results page when maxRecords is absent; default 50000. */
   defaultBulk2PageSize?: number;
+  /** REST query page size, default 2000 (Sforce-Query-Options: batchSize=N, clamped to 200..2000, overrides it). */
   restBatchSize?: number;
+  /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */
   now?: () => Date;
 }
 

@@ -1,0 +1,43 @@
+/**
+ * The benchmark's yardstick: fetch every results page of one Bulk 2.0 job and parse it with
+ * csv-parse, doing nothing with the rows but count them. Prints {rows, seconds, bytes} as JSON.
+ * Usage: node physical-limit.js INSTANCE_URL ACCESS_TOKEN SOQL
+ */
+import { parse } from "csv-parse";
+
+const [url, accessToken, soql] = process.argv.slice(2) as [string, string, string];
+const auth = { Authorization: `Bearer ${accessToken}` };
+const base = `${url}/services/data/v62.0/jobs/query`;
+const started = performance.now();
+const created = await fetch(base, {
+  method: "POST",
+  headers: { ...auth, "content-type": "application/json" },
+  body: JSON.stringify({ operation: "query", query: soql }),
+});
+const job = (await created.json()) as { id: string };
+for (;;) {
+  const status = (await (await fetch(`${base}/${job.id}`, { headers: auth })).json()) as { state: string };
+  if (status.state === "JobComplete") break;
+  await new Promise((r) => setTimeout(r, 20));
+}
+let rows = 0;
+let bytes = 0;
+let locator: string | null = null;
+do {
+  const response: Response = await fetch(`${base}/${job.id}/results${locator ? `?locator=${locator}` : ""}`, {
+    headers: { ...auth, Accept: "text/csv", "Accept-Encoding": "gzip" },
+  });
+  locator = response.headers.get("sforce-locator");
+  const parser = parse({ bom: true });
+  const counted = (async () => {
+    for await (const _row of parser) rows++;
+    rows--; // each page's header row
+  })();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
+  }
+  parser.end();
+  await counted;
+} while (locator && locator !== "null");
+process.stdout.write(JSON.stringify({ rows, seconds: (performance.now() - started) / 1000, bytes }));

@@ -14,7 +14,8 @@ import { join, resolve } from "node:path";
 import { startFakeSalesforce, type FakeSalesforce, type FakeObjectSpec } from "../test/fake-salesforce/index.js";
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const rows = Number(args.get("rows") ?? 1_000_000);
 const rssSizes = (args.get("rss-sizes") ?? "200000,2000000").split(",").filter(Boolean).map(Number);
 const bulkVersion = args.get("bulk") ?? "2.0";
@@ -23,10 +24,21 @@ const repoRoot = resolve(import.meta.dirname, "../..");
 /** ~20 mixed-type columns, like a typical custom object. */
 function benchObject(count: number): FakeObjectSpec {
   const types: Array<[string, string]> = [
-    ["Name", "string"], ["Status__c", "picklist"], ["Amount__c", "currency"], ["Quantity__c", "int"],
-    ["Ratio__c", "double"], ["Share__c", "percent"], ["Active__c", "boolean"], ["Notes__c", "textarea"],
-    ["Email__c", "email"], ["Phone__c", "phone"], ["Website__c", "url"], ["Due__c", "date"],
-    ["Owner__c", "reference"], ["Region__c", "string"], ["Score__c", "double"],
+    ["Name", "string"],
+    ["Status__c", "picklist"],
+    ["Amount__c", "currency"],
+    ["Quantity__c", "int"],
+    ["Ratio__c", "double"],
+    ["Share__c", "percent"],
+    ["Active__c", "boolean"],
+    ["Notes__c", "textarea"],
+    ["Email__c", "email"],
+    ["Phone__c", "phone"],
+    ["Website__c", "url"],
+    ["Due__c", "date"],
+    ["Owner__c", "reference"],
+    ["Region__c", "string"],
+    ["Score__c", "double"],
   ];
   return {
     name: "Bench__c",
@@ -54,7 +66,12 @@ async function token(fake: FakeSalesforce): Promise<string> {
   const c = fake.credentials;
   const response = await fetch(`${fake.url}/services/oauth2/token`, {
     method: "POST",
-    body: new URLSearchParams({ grant_type: "refresh_token", client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken }),
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      refresh_token: c.refreshToken,
+    }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
 }
@@ -64,9 +81,13 @@ async function token(fake: FakeSalesforce): Promise<string> {
  * (bench/physical-limit.ts), so it has a core of its own as the connector does.
  */
 async function physicalLimit(fake: FakeSalesforce, soql: string): Promise<Measure> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, "physical-limit.js"), fake.url, await token(fake), soql], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "physical-limit.js"), fake.url, await token(fake), soql],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((r) => child.on("close", r));
@@ -79,7 +100,12 @@ async function connectorRead(fake: FakeSalesforce): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), "sf-bench-"));
   const c = fake.credentials;
   const config = {
-    credentials: { auth_type: "oauth2_refresh_token", client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken },
+    credentials: {
+      auth_type: "oauth2_refresh_token",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      refresh_token: c.refreshToken,
+    },
     login_url: fake.url,
     bulk_api: bulkVersion === "1.0" ? { version: "1.0", pk_chunking: true, chunk_size: 100_000 } : { version: "2.0" },
   };
@@ -88,7 +114,11 @@ async function connectorRead(fake: FakeSalesforce): Promise<Measure> {
   const catalog = {
     streams: [
       {
-        stream: { name: "Bench__c", json_schema: { type: "object", properties }, supported_sync_modes: ["full_refresh", "incremental"] },
+        stream: {
+          name: "Bench__c",
+          json_schema: { type: "object", properties },
+          supported_sync_modes: ["full_refresh", "incremental"],
+        },
         sync_mode: "full_refresh",
         destination_sync_mode: "overwrite",
       },
@@ -105,9 +135,21 @@ async function connectorRead(fake: FakeSalesforce): Promise<Measure> {
   const started = performance.now();
   // BENCH_NODE_ARGS profiles the connector alone, e.g. "--cpu-prof" or "--trace-gc".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, "dist/main.js"), "read", "--config", join(dir, "config.json"), "--catalog", join(dir, "catalog.json")], {
-    stdio: ["ignore", process.env.BENCH_NODE_ARGS ? "inherit" : openSync("/dev/null", "w"), "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(repoRoot, "dist/main.js"),
+      "read",
+      "--config",
+      join(dir, "config.json"),
+      "--catalog",
+      join(dir, "catalog.json"),
+    ],
+    {
+      stdio: ["ignore", process.env.BENCH_NODE_ARGS ? "inherit" : openSync("/dev/null", "w"), "inherit"],
+    },
+  );
   let peakKb = 0;
   const sample = (): void => {
     try {
@@ -122,7 +164,13 @@ async function connectorRead(fake: FakeSalesforce): Promise<Measure> {
   clearInterval(timer);
   if (code !== 0) throw new Error(`connector read exited ${code}`);
   const seconds = (performance.now() - started) / 1000;
-  return { rows: fake.records("Bench__c") ? rowsOf(fake) : 0, seconds, bytes: 0, peakRssMb: peakKb / 1024, requests: fake.apiCallsCounted };
+  return {
+    rows: fake.records("Bench__c") ? rowsOf(fake) : 0,
+    seconds,
+    bytes: 0,
+    peakRssMb: peakKb / 1024,
+    requests: fake.apiCallsCounted,
+  };
 }
 
 function rowsOf(fake: FakeSalesforce): number {
@@ -132,11 +180,25 @@ function rowsOf(fake: FakeSalesforce): number {
 }
 
 async function discoverSchema(dir: string): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [join(repoRoot, "dist/main.js"), "discover", "--config", join(dir, "config.json")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, "dist/main.js"), "discover", "--config", join(dir, "config.json")],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise((r) => child.on("close", r));
-  const catalog = out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; catalog?: { streams: Array<{ name: string; json_schema: Record<string, unknown> }> } }).find((m) => m.type === "CATALOG");
+  const catalog = out
+    .split("\n")
+    .filter(Boolean)
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          type: string;
+          catalog?: { streams: Array<{ name: string; json_schema: Record<string, unknown> }> };
+        },
+    )
+    .find((m) => m.type === "CATALOG");
   const stream = catalog?.catalog?.streams.find((s) => s.name === "Bench__c");
   if (!stream) throw new Error("discover did not list Bench__c");
   return stream.json_schema;
@@ -145,7 +207,9 @@ async function discoverSchema(dir: string): Promise<Record<string, unknown>> {
 async function measure(count: number): Promise<{ limit: Measure; connector: Measure }> {
   const fake = await startFakeSalesforce({ objects: [benchObject(count)], bulk2PollsUntilComplete: 1 });
   try {
-    const soql = `SELECT ${benchObject(0).fields!.map((f) => f.name).join(", ")} FROM Bench__c`;
+    const soql = `SELECT ${benchObject(0)
+      .fields!.map((f) => f.name)
+      .join(", ")} FROM Bench__c`;
     const limit = await physicalLimit(fake, soql);
     const connector = await connectorRead(fake);
     return { limit, connector };
@@ -155,27 +219,36 @@ async function measure(count: number): Promise<{ limit: Measure; connector: Meas
 }
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const main = await measure(rows);
 const mb = main.limit.bytes / 1e6;
 const limitRate = main.limit.rows / main.limit.seconds;
 const connectorRate = rows / main.connector.seconds;
 print(`Bulk ${bulkVersion} full refresh of ${fmt(rows)} rows x 20 columns (${fmt(mb, 1)} MB of CSV, gzip on the wire)`);
-print(`  physical limit (fetch + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`);
-print(`  connector read to /dev/null:             ${fmt(connectorRate)} records/s, ${fmt(mb / main.connector.seconds, 1)} MB/s, peak RSS ${fmt(main.connector.peakRssMb!, 1)} MB, ${main.connector.requests} requests`);
+print(
+  `  physical limit (fetch + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`,
+);
+print(
+  `  connector read to /dev/null:             ${fmt(connectorRate)} records/s, ${fmt(mb / main.connector.seconds, 1)} MB/s, peak RSS ${fmt(main.connector.peakRssMb!, 1)} MB, ${main.connector.requests} requests`,
+);
 print(`  ratio connector/limit: ${fmt(connectorRate / limitRate, 2)} (target >= 0.60)`);
 const rssFigures: Array<[number, number]> = [];
 for (const size of rssSizes) {
   const m = await measure(size);
   rssFigures.push([size, m.connector.peakRssMb!]);
-  print(`  peak RSS at ${fmt(size)} rows: ${fmt(m.connector.peakRssMb!, 1)} MB (${fmt(size / m.connector.seconds)} records/s)`);
+  print(
+    `  peak RSS at ${fmt(size)} rows: ${fmt(m.connector.peakRssMb!, 1)} MB (${fmt(size / m.connector.seconds)} records/s)`,
+  );
 }
 let failed = connectorRate / limitRate < 0.6 || main.connector.peakRssMb! >= 200;
 if (rssFigures.length >= 2) {
   const values = rssFigures.map(([, v]) => v);
   const spread = (Math.max(...values) - Math.min(...values)) / Math.min(...values);
-  print(`  RSS spread between ${rssFigures.map(([s]) => fmt(s)).join(" and ")} rows: ${fmt(spread * 100, 1)}% (target <= 15%)`);
+  print(
+    `  RSS spread between ${rssFigures.map(([s]) => fmt(s)).join(" and ")} rows: ${fmt(spread * 100, 1)}% (target <= 15%)`,
+  );
   failed ||= spread > 0.15 || values.some((v) => v >= 200);
 }
 print(failed ? "bench: a target was missed" : "bench: all targets met");

@@ -195,6 +195,51 @@ describe("incremental through Bulk 2.0", () => {
   });
 });
 
+describe("planning", () => {
+  it("describes the configured objects through one Composite call and drops a field deleted since discovery with a WARN", async () => {
+    const config = baseConfig(fake);
+    const catalog = (await configuredCatalog(config, { Widget__c: "full_refresh", Big__c: "full_refresh" })) as {
+      streams: Array<{ stream: { json_schema: { properties: Record<string, unknown> } } }>;
+    };
+    catalog.streams[0]!.stream.json_schema.properties.Gone__c = { type: ["null", "string"] };
+    fake.resetCounts();
+    const run = await read(config, catalog);
+    expect(run.code).toBe(0);
+    expect(fake.count("composite")).toBe(1);
+    expect(fake.count("describe")).toBe(0);
+    const warnings = ofType(run, "LOG")
+      .map((m) => m.log as { level: string; message: string })
+      .filter((l) => l.level === "WARN");
+    expect(warnings.some((w) => /Widget__c.*Gone__c no longer exists/.test(w.message))).toBe(true);
+    expect(fake.requests.filter((r) => r.kind === "bulk2_create").every((r) => !/Gone__c/.test(r.soql ?? ""))).toBe(
+      true,
+    );
+    expect(records(run, "Widget__c").length).toBe(liveIds("Widget__c").length);
+    expect(records(run, "Big__c").length).toBe(liveIds("Big__c").length);
+  });
+
+  it("an interrupted sync resumes at its last finished window and together they deliver every record", async () => {
+    const config = baseConfig(fake, { stream_slice_step: "P365D" });
+    const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
+    fake.inject({ kind: "bulk2_results", type: "http503", after: 5, times: Infinity });
+    let first: CliRun;
+    try {
+      first = await read(config, catalog);
+    } finally {
+      fake.clearFaults();
+    }
+    expect(first.code).toBe(1);
+    expect(states(first).length).toBe(5);
+    const second = await read(config, catalog, nextStateInput(first));
+    expect(second.code).toBe(0);
+    const union = new Set([...ids(records(first)), ...ids(records(second))]);
+    expect([...union].sort()).toEqual(liveIds("Widget__c").sort());
+    // The resumed sync starts at the saved window end minus the lookback, not from the beginning.
+    const saved = Date.parse(states(first).at(-1)!.stream.stream_state.SystemModstamp!);
+    expect(records(second).every((r) => Date.parse(r.SystemModstamp as string) >= saved - 10 * 60_000)).toBe(true);
+  });
+});
+
 describe("faults", () => {
   async function fullRefreshWith(
     fault: Parameters<FakeSalesforce["inject"]>[0],

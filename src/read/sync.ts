@@ -8,6 +8,7 @@ import { buildQuery } from "../salesforce/soql.js";
 import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
+import { earliestCursor } from "./first-change.js";
 
 export interface SyncContext {
   client: SalesforceClient;
@@ -49,73 +50,133 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
   }
 }
 
+/**
+ * A first sync starts at the object's earliest change in range rather than at start_date. Returns
+ * `end` when the range holds no record at all.
+ */
+async function skipEmptyStart(ctx: SyncContext, plan: StreamPlan, start: Date, end: Date): Promise<Date> {
+  try {
+    const first = await earliestCursor(ctx.client, plan, start, end);
+    if (first === undefined) return end;
+    return first === null || first < start ? start : first;
+  } catch (error) {
+    if (error instanceof ConnectorError) throw error;
+    void ctx.writer.log(
+      "WARN",
+      `Stream '${plan.name}': could not look up its first change (${String(error)}); reading every window from the start date.`,
+    );
+    return start;
+  }
+}
+
 /** The org's API allowance is shared: once we stop for it, every further stream would stop too. */
 function stopsEverything(error: unknown): boolean {
   return error instanceof ConnectorError && /api_quota_percent|REQUEST_LIMIT_EXCEEDED/.test(error.message);
 }
 
 async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx: SyncContext): Promise<void> {
-  const { writer, config, client } = ctx;
+  const { writer, config } = ctx;
   await writer.streamStatus(plan.name, "STARTED");
-  await writer.log(
-    "INFO",
-    `Stream '${plan.name}': reading ${plan.object} through ${plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`}, ${plan.incremental ? "incremental" : "full refresh"}.`,
-  );
-  const streamJson = JSON.stringify(plan.name);
-  let running = false;
-  let windowRecords = 0;
-  let estimatedBefore = 0;
-  let windowEstimate = 0;
-  const sink: RecordSink = {
-    async records(batch) {
-      if (!running) {
-        running = true;
-        await writer.streamStatus(plan.name, "RUNNING");
-      }
-      await writer.records(streamJson, batch, Date.now());
-      windowRecords += batch.length;
-    },
-    async estimate(rows) {
-      windowEstimate = rows;
-      await writer.estimate(plan.name, estimatedBefore + rows);
-    },
-    warn(message) {
-      void writer.log("WARN", message);
-    },
-  };
-  const query = (window?: { from: Date; to: Date }): string =>
-    buildQuery({
-      object: plan.object,
-      fields: plan.fields,
-      userFilter: plan.userFilter,
-      window: window && { cursorField: plan.cursorField!, from: window.from, to: window.to },
-    });
-
-  if (!plan.incremental) {
-    await extract(client, config, plan, query(), sink);
-  } else {
-    const cursorField = plan.cursorField!;
-    const { start, end } = syncWindowBounds({
-      stateCursor: state?.cursor,
-      lookbackMs: config.lookbackMs,
-      startDate: config.startDate,
-      syncStartedAt: ctx.syncStartedAt,
-      safetyLagMs: SAFETY_LAG_MS,
-    });
-    let cursor = state?.cursor;
-    const windows = planWindows({ start, end, stepMs: config.sliceStepMs });
-    for (const window of windows) {
-      windowRecords = 0;
-      windowEstimate = 0;
-      await extract(client, config, plan, query(window), sink);
-      estimatedBefore += windowEstimate;
-      cursor = nextStateCursor(window.to, cursor);
-      await writer.streamState(plan.name, stateBlob(cursorField, cursor, state?.raw), windowRecords);
-    }
-    // No window to read (the state is at or past the sync's end): repeat the state so it is kept.
-    if (windows.length === 0 && cursor !== undefined) {
-      await writer.streamState(plan.name, stateBlob(cursorField, cursor, state?.raw), 0);
-    }
-  }
+  const api = plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`;
+  const mode = plan.incremental ? "incremental" : "full refresh";
+  await writer.log("INFO", `Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
+  const sink = new StreamSink(plan.name, writer);
+  if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
+  else await extract(ctx.client, config, plan, windowQuery(plan), sink);
   await writer.streamStatus(plan.name, "COMPLETE");
+}
+
+/** Windows [from, to) in order; STATE = `to` after each window's last record. */
+async function syncIncremental(
+  plan: StreamPlan,
+  state: StreamCursor | undefined,
+  ctx: SyncContext,
+  sink: StreamSink,
+): Promise<void> {
+  const { writer, config } = ctx;
+  const cursorField = plan.cursorField!;
+  const emitState = (cursor: Date): Promise<void> =>
+    writer.streamState(plan.name, stateBlob(cursorField, cursor, state?.raw), sink.takeWindowCount());
+  const { start, end } = syncWindowBounds({
+    stateCursor: state?.cursor,
+    lookbackMs: config.lookbackMs,
+    startDate: config.startDate,
+    syncStartedAt: ctx.syncStartedAt,
+    safetyLagMs: SAFETY_LAG_MS,
+  });
+  if (start >= end) {
+    // Nothing to read yet; a saved state is repeated so the platform keeps it.
+    if (state === undefined) return;
+    if (state.cursor > end)
+      sink.warn(
+        `Stream '${plan.name}': the saved state ${state.cursor.toISOString()} is in the future; no records are read until then.`,
+      );
+    await emitState(state.cursor);
+    return;
+  }
+  const from = state === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
+  let cursor = state?.cursor;
+  for (const window of planWindows({ start: from, end, stepMs: config.sliceStepMs })) {
+    await extract(ctx.client, config, plan, windowQuery(plan, window), sink);
+    sink.windowDone();
+    cursor = nextStateCursor(window.to, cursor);
+    await emitState(cursor);
+  }
+  // A first sync that found no record since start_date has still read up to `end`.
+  if (from >= end) await emitState(end);
+}
+
+function windowQuery(plan: StreamPlan, window?: { from: Date; to: Date }): string {
+  return buildQuery({
+    object: plan.object,
+    fields: plan.fields,
+    userFilter: plan.userFilter,
+    window: window && { cursorField: plan.cursorField!, from: window.from, to: window.to },
+  });
+}
+
+/** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates. */
+class StreamSink implements RecordSink {
+  private readonly streamJson: string;
+  private running = false;
+  private windowRecords = 0;
+  private estimatedBefore = 0;
+  private windowEstimate = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly writer: MessageWriter,
+  ) {
+    this.streamJson = JSON.stringify(name);
+  }
+
+  async records(batch: string[]): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      await this.writer.streamStatus(this.name, "RUNNING");
+    }
+    await this.writer.records(this.streamJson, batch, Date.now());
+    this.windowRecords += batch.length;
+  }
+
+  async estimate(rows: number): Promise<void> {
+    this.windowEstimate = rows;
+    await this.writer.estimate(this.name, this.estimatedBefore + rows);
+  }
+
+  warn(message: string): void {
+    void this.writer.log("WARN", message);
+  }
+
+  windowDone(): void {
+    this.estimatedBefore += this.windowEstimate;
+    this.windowEstimate = 0;
+  }
+
+  /** Records since the last STATE, for its sourceStats. */
+  takeWindowCount(): number {
+    const count = this.windowRecords;
+    this.windowRecords = 0;
+    return count;
+  }
 }

@@ -219,7 +219,7 @@ describe("planning", () => {
   });
 
   it("an interrupted sync resumes at its last finished window and together they deliver every record", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P365D" });
+    const config = baseConfig(fake, { stream_slice_step: "P90D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     fake.inject({ kind: "bulk2_results", type: "http503", after: 5, times: Infinity });
     let first: CliRun;
@@ -237,6 +237,39 @@ describe("planning", () => {
     // The resumed sync starts at the saved window end minus the lookback, not from the beginning.
     const saved = Date.parse(states(first).at(-1)!.stream.stream_state.SystemModstamp!);
     expect(records(second).every((r) => Date.parse(r.SystemModstamp as string) >= saved - 10 * 60_000)).toBe(true);
+  });
+});
+
+describe("first sync", () => {
+  it("starts at the first change after start_date instead of reading empty windows", async () => {
+    const config = baseConfig(fake, { start_date: "2000-01-01", stream_slice_step: "P30D" });
+    const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
+    fake.resetCounts();
+    const run = await read(config, catalog);
+    expect(run.code).toBe(0);
+    expectEachOnce(records(run), liveIds("Widget__c"));
+    const first = fake.requests.find((r) => r.kind === "query")!;
+    expect(first.soql).toMatch(
+      /^SELECT SystemModstamp FROM Widget__c WHERE SystemModstamp >= 2000-01-01T00:00:00.000Z AND .* ORDER BY SystemModstamp ASC LIMIT 1$/,
+    );
+    const earliest = Math.min(...[...fake.records("Widget__c")].map((r) => Date.parse(r.SystemModstamp as string)));
+    const firstJob = fake.requests.find((r) => r.kind === "bulk2_create")!;
+    expect(firstJob.soql).toContain(`SystemModstamp >= ${new Date(earliest).toISOString()}`);
+    // ~26 years of 30-day windows would be ~320 jobs; from the first change it is the data's ~3 years.
+    expect(fake.count("bulk2_create")).toBeLessThan(50);
+  });
+
+  it("an object with no change since start_date costs one call and saves the sync's end as state", async () => {
+    const config = baseConfig(fake, { start_date: "2026-06-01" }); // Big__c's rows all changed before 2026
+    const catalog = await configuredCatalog(config, { Big__c: "incremental" });
+    fake.resetCounts();
+    const before = Date.now();
+    const run = await read(config, catalog);
+    expect(run.code).toBe(0);
+    expect(fake.count("bulk2_create")).toBe(0);
+    const saved = Date.parse(states(run)[0]!.stream.stream_state.SystemModstamp!);
+    expect(saved).toBeGreaterThan(before - 2 * 60_000);
+    expect(saved).toBeLessThanOrEqual(Date.now());
   });
 });
 
@@ -294,7 +327,7 @@ describe("faults", () => {
   });
 
   it("a persistent fault ends in a TRACE error with no STATE past the last complete window", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P365D" });
+    const config = baseConfig(fake, { stream_slice_step: "P90D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     fake.resetCounts();
     fake.inject({ kind: "bulk2_results", type: "http503", after: 4, times: Infinity });

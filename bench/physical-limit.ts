@@ -1,9 +1,25 @@
 /**
- * The benchmark's yardstick: fetch every results page of one Bulk 2.0 job and parse it with
+ * The benchmark's yardstick: GET every results page of one Bulk 2.0 job and parse it with
  * csv-parse, doing nothing with the rows but count them. Prints {rows, seconds, bytes} as JSON.
  * Usage: node physical-limit.js INSTANCE_URL ACCESS_TOKEN SOQL
  */
+import { get } from "node:http";
+import { pipeline, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { parse } from "csv-parse";
+
+/** GET with node:http and gzip, the fastest plain way to pull a page (fetch's web streams are slower). */
+function getPage(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ body: Readable; locator: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { ...headers, "Accept-Encoding": "gzip" } }, (res) => {
+      const body = res.headers["content-encoding"] === "gzip" ? pipeline(res, createGunzip(), () => {}) : res;
+      resolve({ body, locator: res.headers["sforce-locator"] as string | undefined });
+    }).on("error", reject);
+  });
+}
 
 const [url, accessToken, soql] = process.argv.slice(2) as [string, string, string];
 const auth = { Authorization: `Bearer ${accessToken}` };
@@ -24,16 +40,17 @@ let rows = 0;
 let bytes = 0;
 let locator: string | null = null;
 do {
-  const response: Response = await fetch(`${base}/${job.id}/results${locator ? `?locator=${locator}` : ""}`, {
-    headers: { ...auth, Accept: "text/csv", "Accept-Encoding": "gzip" },
+  const page = await getPage(`${base}/${job.id}/results${locator ? `?locator=${locator}` : ""}`, {
+    ...auth,
+    Accept: "text/csv",
   });
-  locator = response.headers.get("sforce-locator");
+  locator = page.locator ?? null;
   const parser = parse({ bom: true });
   const counted = (async () => {
     for await (const _row of parser) rows++;
     rows--; // each page's header row
   })();
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of page.body as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     if (!parser.write(chunk)) await new Promise((r) => parser.once("drain", r));
   }

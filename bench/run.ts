@@ -228,7 +228,7 @@ const limitRate = main.limit.rows / main.limit.seconds;
 const connectorRate = rows / main.connector.seconds;
 print(`Bulk ${bulkVersion} full refresh of ${fmt(rows)} rows x 20 columns (${fmt(mb, 1)} MB of CSV, gzip on the wire)`);
 print(
-  `  physical limit (fetch + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`,
+  `  physical limit (GET + gunzip + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`,
 );
 print(
   `  connector read to /dev/null:             ${fmt(connectorRate)} records/s, ${fmt(mb / main.connector.seconds, 1)} MB/s, peak RSS ${fmt(main.connector.peakRssMb!, 1)} MB, ${main.connector.requests} requests`,

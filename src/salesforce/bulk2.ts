@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "csv-parse";
 import type { SalesforceClient } from "./client.js";
+import type { HttpResponse } from "./http.js";
 import { ConnectorError } from "../errors.js";
 
 /**
@@ -78,11 +79,11 @@ export async function waitForJob(
 }
 
 export async function abortJob(client: SalesforceClient, jobId: string): Promise<void> {
-  await client.request(`/jobs/query/${jobId}`, { method: "PATCH", json: { state: "Aborted" } });
+  (await client.request(`/jobs/query/${jobId}`, { method: "PATCH", json: { state: "Aborted" } })).discard();
 }
 
 export async function deleteJob(client: SalesforceClient, jobId: string): Promise<void> {
-  await client.request(`/jobs/query/${jobId}`, { method: "DELETE" });
+  (await client.request(`/jobs/query/${jobId}`, { method: "DELETE" })).discard();
 }
 
 /** Rows of one results page, delivered in batches (one per HTTP chunk) with the page's header. */
@@ -110,9 +111,9 @@ export async function* readJobResults(
     const path = `/jobs/query/${jobId}/results${query.size > 0 ? `?${query}` : ""}`;
     let delivered = 0;
     for (let attempt = 1; ; attempt++) {
-      const response = await client.request(path, { headers: { Accept: "text/csv", "Accept-Encoding": "gzip" } });
-      const expected = Number(response.headers.get("sforce-numberofrecords") ?? NaN);
-      const nextLocator = response.headers.get("sforce-locator");
+      const response = await client.request(path, { headers: { Accept: "text/csv" } });
+      const expected = Number(response.header("sforce-numberofrecords") ?? NaN);
+      const nextLocator = response.header("sforce-locator");
       let seen = 0;
       try {
         for await (const batch of parsePage(response)) {
@@ -147,8 +148,7 @@ function asTransient(error: Error): Error {
 }
 
 /** Parses one CSV page from the HTTP body, yielding the rows each chunk completes. */
-async function* parsePage(response: Response): AsyncGenerator<RowBatch> {
-  if (!response.body) return;
+async function* parsePage(response: HttpResponse): AsyncGenerator<RowBatch> {
   const parser = parse({ bom: true, relax_quotes: false });
   let header: string[] | undefined;
   const drain = (): string[][] => {

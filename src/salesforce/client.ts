@@ -3,6 +3,7 @@ import type { SalesforceSession } from "./session.js";
 import { ApiUsage } from "./api-usage.js";
 import { parseErrorBody } from "./api-error.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
+import { send, type HttpResponse } from "./http.js";
 
 export interface RequestOptions {
   method?: string;
@@ -19,7 +20,7 @@ export type LogFn = (level: "WARN" | "INFO" | "DEBUG", message: string) => void;
 /**
  * Every request to the org's data APIs goes through here: it adds the session token, refreshes an
  * expired session once, retries what is transient with backoff, counts requests and reads the org's
- * API usage. Callers receive a successful Response whose body they may stream.
+ * API usage. Callers receive a successful HttpResponse whose body they may stream.
  */
 export class SalesforceClient {
   readonly usage: ApiUsage;
@@ -39,7 +40,7 @@ export class SalesforceClient {
     return path.startsWith("/services/") ? path : `/services/data/v${this.apiVersion}${path}`;
   }
 
-  async request(path: string, options: RequestOptions = {}): Promise<Response> {
+  async request(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const fullPath = this.dataPath(path);
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
@@ -94,7 +95,7 @@ export class SalesforceClient {
     return decide(error, attempt, true, this.retry);
   }
 
-  private async send(fullPath: string, options: RequestOptions): Promise<Response> {
+  private async send(fullPath: string, options: RequestOptions): Promise<HttpResponse> {
     const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
     if (options.sessionHeader === "x-sfdc-session") headers["X-SFDC-Session"] = this.session.accessToken;
     else headers.Authorization = `Bearer ${this.session.accessToken}`;
@@ -104,12 +105,13 @@ export class SalesforceClient {
       headers["Content-Type"] = "application/json";
     }
     this.usage.requestsSent++;
-    const response = await fetch(this.session.instanceUrl + fullPath, {
+    const response = await send({
+      url: this.session.instanceUrl + fullPath,
       method: options.method ?? "GET",
       headers,
       body,
     });
-    this.usage.observe(response.headers.get("sforce-limit-info"));
+    this.usage.observe(response.header("sforce-limit-info") ?? null);
     return response;
   }
 }

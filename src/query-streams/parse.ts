@@ -1,0 +1,781 @@
+// A small SOQL parser for query streams: enough of SOQL to know what a user's query reads (the FROM
+// object and the selected field paths), to keep their WHERE text exactly, to AND an incremental
+// window into it, and to reject up front, with a position, what the Bulk API cannot run.
+//
+// Accepted grammar (keywords case-insensitive):
+//
+//   query      := SELECT field ("," field)* FROM object [WHERE condition]
+//                 [ORDER BY order ("," order)*] [LIMIT integer]
+//   field      := path                              (no aliases, no functions, no subqueries)
+//   path       := name ("." name)*                  (at most 5 relationship hops)
+//   object     := name                              (one object, no alias)
+//   condition  := factor (AND factor)* | factor (OR factor)*   (mixing needs parentheses, as in SOQL)
+//   factor     := NOT factor | "(" condition ")" | comparison
+//   comparison := operand ("=" | "!=" | "<>" | "<" | "<=" | ">" | ">=") value
+//               | operand LIKE string
+//               | operand [NOT] IN "(" value ("," value)* ")"
+//               | operand (INCLUDES | EXCLUDES) "(" string ("," string)* ")"
+//   operand    := path | dateFunction "(" path ")" | dateFunction "(" convertTimezone "(" path ")" ")"
+//   value      := string | number | date | dateTime | dateLiteral [":" n] | TRUE | FALSE | NULL
+//               | currency (e.g. USD5000)
+//   order      := path [ASC | DESC] [NULLS (FIRST | LAST)]
+//
+// Names are checked with isSalesforceIdentifier. Rejected with a dedicated message: subqueries and
+// semi-/anti-joins, GROUP BY, HAVING, aggregate functions, FIELDS(), toLabel()/format()/
+// convertCurrency() and other functions, TYPEOF, aliases, several objects, USING SCOPE, WITH, OFFSET,
+// FOR VIEW/UPDATE/REFERENCE, UPDATE TRACKING/VIEWSTAT, ALL ROWS, bind variables, duplicate fields.
+import { ConnectorError, configError } from "../errors.js";
+import { isSalesforceIdentifier, soqlDateTime, type QueryWindow } from "../salesforce/soql.js";
+
+export interface WhereText {
+  /** The condition exactly as written (what follows WHERE). */
+  text: string;
+  /** Offsets of `text` in `raw`: `raw.slice(start, end) === text`. */
+  start: number;
+  end: number;
+}
+
+export interface ParsedQuery {
+  /** The FROM object, as written. */
+  object: string;
+  /** The selected field paths as written, e.g. "Sales_User__r.Name". */
+  fields: string[];
+  where?: WhereText;
+  /** What follows ORDER BY, as written, e.g. "CreatedDate DESC NULLS LAST, Id". */
+  orderBy?: string;
+  limit?: number;
+  /** The query as configured. */
+  raw: string;
+}
+
+/** Parses one configured query stream, or throws one config error naming the stream and the position. */
+export function parseQueryStream(name: string, query: string): ParsedQuery {
+  const fail = (pos: number, what: string, detail?: string): never => {
+    throw positionError(name, query, pos, what, detail);
+  };
+  if (query.trim() === "")
+    throw configError(`query stream '${name}': the query is empty. Write it as SELECT … FROM Object.`);
+  return new Parser(query, fail).parseQuery();
+}
+
+/**
+ * The query with `Cursor >= from AND Cursor < to` ANDed into its WHERE (the user's condition in
+ * parentheses when it has a top-level OR or NOT, so the window cannot be bypassed), before ORDER BY
+ * and LIMIT.
+ */
+export function addWindowToQuery(parsed: ParsedQuery, window: QueryWindow): string {
+  const { cursorField, from, to } = window;
+  if (!isSalesforceIdentifier(cursorField)) {
+    throw configError(
+      `The query stream on ${parsed.object} has cursor field ${JSON.stringify(cursorField)}, which is not a Salesforce field name. Choose another cursor field.`,
+    );
+  }
+  if (!(from.getTime() < to.getTime())) {
+    throw new Error(`addWindowToQuery: empty window [${String(from)}, ${String(to)}) for ${parsed.object}`);
+  }
+  const conditions: string[] = [];
+  if (parsed.where) {
+    conditions.push(needsParentheses(parsed.where.text) ? `(${parsed.where.text})` : parsed.where.text);
+  }
+  conditions.push(`${cursorField} >= ${soqlDateTime(from)}`, `${cursorField} < ${soqlDateTime(to)}`);
+  return assemble(parsed, conditions.join(" AND "));
+}
+
+/** The query without a window: SELECT, FROM and ORDER BY/LIMIT normalised, the WHERE text as written. */
+export function queryWithoutWindow(parsed: ParsedQuery): string {
+  return assemble(parsed, parsed.where?.text);
+}
+
+/** The selected fields that go through relationships, split: `Owner.Manager.Name` → ["Owner", "Manager", "Name"]. */
+export function relationshipPaths(parsed: ParsedQuery): string[][] {
+  return parsed.fields.filter((field) => field.includes(".")).map((field) => field.split("."));
+}
+
+function assemble(parsed: ParsedQuery, condition: string | undefined): string {
+  let query = `SELECT ${parsed.fields.join(", ")} FROM ${parsed.object}`;
+  if (condition !== undefined) query += ` WHERE ${condition}`;
+  if (parsed.orderBy !== undefined) query += ` ORDER BY ${parsed.orderBy}`;
+  if (parsed.limit !== undefined) query += ` LIMIT ${parsed.limit}`;
+  return query;
+}
+
+/** Whether a condition has OR or NOT outside parentheses (or cannot be read: then parenthesise anyway). */
+function needsParentheses(condition: string): boolean {
+  const lexer = new Lexer(condition, () => {
+    throw new Error("unreadable condition");
+  });
+  try {
+    let depth = 0;
+    for (let token = lexer.next(); token.kind !== "end"; token = lexer.next()) {
+      if (token.kind === "(") depth++;
+      else if (token.kind === ")") depth--;
+      else if (depth === 0 && (isWord(token, "OR") || isWord(token, "NOT"))) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function positionError(name: string, raw: string, pos: number, what: string, detail?: string): ConnectorError {
+  const lineStart = raw.lastIndexOf("\n", pos - 1) + 1;
+  const lineEnd = raw.indexOf("\n", pos) < 0 ? raw.length : raw.indexOf("\n", pos);
+  const column = pos - lineStart + 1;
+  const line = raw.slice(0, lineStart).split("\n").length;
+  const at = raw.includes("\n") ? `line ${line}, column ${column}` : `column ${column}`;
+  const excerpt = caretExcerpt(raw.slice(lineStart, lineEnd), column - 1);
+  return configError(`query stream '${name}': ${what} at ${at}${detail ? `: ${detail}` : ""}\n${excerpt}`);
+}
+
+const EXCERPT_RADIUS = 30;
+
+/** `  …text around the position…` and a caret under the position. */
+function caretExcerpt(line: string, index: number): string {
+  const from = Math.max(0, index - EXCERPT_RADIUS);
+  const to = Math.min(line.length, index + EXCERPT_RADIUS);
+  const prefix = from > 0 ? "…" : "";
+  const text = `${prefix}${line.slice(from, to).replace(/\s/g, " ")}${to < line.length ? "…" : ""}`;
+  return `  ${text.trimEnd()}\n  ${" ".repeat(prefix.length + index - from)}^`;
+}
+
+type Fail = (pos: number, what: string, detail?: string) => never;
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+type TokenKind = "ident" | "string" | "number" | "date" | "datetime" | "dateLiteral" | "op" | "(" | ")" | "," | "end";
+
+interface Token {
+  kind: TokenKind;
+  /** As written; an ident is a whole dotted path (`Owner.Name`), a parametrised date literal includes `:n`. */
+  text: string;
+  start: number;
+  end: number;
+}
+
+const DATE_LITERALS = new Set(
+  (
+    "YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS " +
+    "NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR THIS_FISCAL_QUARTER " +
+    "LAST_FISCAL_QUARTER NEXT_FISCAL_QUARTER THIS_FISCAL_YEAR LAST_FISCAL_YEAR NEXT_FISCAL_YEAR"
+  ).split(" "),
+);
+const UNITS = "DAYS|WEEKS|MONTHS|QUARTERS|YEARS|FISCAL_QUARTERS|FISCAL_YEARS";
+/** LAST_N_DAYS:n, NEXT_N_WEEKS:n, N_MONTHS_AGO:n, … */
+const DATE_LITERAL_WITH_N = new RegExp(`^(?:(?:LAST|NEXT)_N_(?:${UNITS})|N_(?:${UNITS})_AGO)$`);
+
+/** Escapes Salesforce accepts in a quoted string (plus \uXXXX); \_ and \% are for LIKE patterns. */
+const STRING_ESCAPES = new Set(["n", "N", "r", "R", "t", "T", "b", "B", "f", "F", '"', "'", "\\", "_", "%"]);
+
+const IDENT_START = /[A-Za-z_]/;
+const IDENT_PART = /[A-Za-z0-9_]/;
+const SEGMENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+const DATE = /(\d{4})-(\d{2})-(\d{2})/y;
+const DATETIME = /(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))/y;
+const NUMBER = /[+-]?\d+(?:\.\d+)?/y;
+const CURRENCY = /^[A-Za-z]{3}\d+(?:\.\d+)?$/;
+const OPERATORS = ["<=", ">=", "<>", "!=", "=", "<", ">"];
+
+function stickyMatch(pattern: RegExp, text: string, pos: number): RegExpExecArray | null {
+  pattern.lastIndex = pos;
+  return pattern.exec(text);
+}
+
+class Lexer {
+  private readonly src: string;
+  private readonly fail: Fail;
+  private pos = 0;
+
+  constructor(src: string, fail: Fail) {
+    this.src = src;
+    this.fail = fail;
+  }
+
+  next(): Token {
+    const src = this.src;
+    while (this.pos < src.length && /\s/.test(src[this.pos]!)) this.pos++;
+    const start = this.pos;
+    const char = src[start];
+    if (char === undefined) return { kind: "end", text: "", start, end: start };
+    const token = (kind: TokenKind, end: number): Token => {
+      this.pos = end;
+      return { kind, text: src.slice(start, end), start, end };
+    };
+
+    if (char === "(" || char === ")" || char === ",") return token(char, start + 1);
+    const operator = OPERATORS.find((op) => src.startsWith(op, start));
+    if (operator) return token("op", start + operator.length);
+    if (char === "'") return token("string", this.stringEnd(start));
+    if (/\d/.test(char) || (/[+-]/.test(char) && /\d/.test(src[start + 1] ?? ""))) return this.numberOrDate(start);
+    if (IDENT_START.test(char)) return this.identifier(start);
+
+    switch (char) {
+      case '"':
+        return this.fail(start, "unexpected double quote", "SOQL strings use single quotes ('text')");
+      case ":":
+        return this.fail(start, "unexpected ':'", "bind variables (:name) work only in Apex; write the value itself");
+      case "*":
+        return this.fail(start, "unexpected '*'", "SOQL has no SELECT *; list the fields by name");
+      case ";":
+        return this.fail(start, "unexpected ';'", "a query stream is one SOQL query; remove the ';'");
+      default:
+        return this.fail(start, `unexpected character ${JSON.stringify(char)}`);
+    }
+  }
+
+  /** The offset after the closing quote of the string literal opening at `start`. */
+  private stringEnd(start: number): number {
+    const src = this.src;
+    let pos = start + 1;
+    for (;;) {
+      const char = src[pos];
+      if (char === undefined) return this.fail(start, "unterminated string", "close it with a single quote (')");
+      if (char === "'") return pos + 1;
+      if (char !== "\\") {
+        pos++;
+        continue;
+      }
+      const escaped = src[pos + 1];
+      if (escaped === undefined) return this.fail(start, "unterminated string", "close it with a single quote (')");
+      if (escaped === "u") {
+        if (!/^[0-9A-Fa-f]{4}$/.test(src.slice(pos + 2, pos + 6))) {
+          return this.fail(pos, "invalid escape \\u in a string", "write \\u and four hex digits, e.g. \\u00e9");
+        }
+        pos += 6;
+      } else if (STRING_ESCAPES.has(escaped)) {
+        pos += 2;
+      } else {
+        return this.fail(
+          pos,
+          `invalid escape \\${escaped} in a string`,
+          "write \\\\ for a backslash and \\' for a quote",
+        );
+      }
+    }
+  }
+
+  private numberOrDate(start: number): Token {
+    const src = this.src;
+    let end: number;
+    let kind: TokenKind;
+    const dateTime = stickyMatch(DATETIME, src, start);
+    const date = stickyMatch(DATE, src, start);
+    if (dateTime) {
+      const [, , month, day, hour, minute, second, offsetHour, offsetMinute] = dateTime.map(Number);
+      const valid =
+        this.validDate(dateTime) &&
+        hour! <= 23 &&
+        minute! <= 59 &&
+        second! <= 59 &&
+        (dateTime[7] === undefined || (offsetHour! <= 14 && offsetMinute! <= 59));
+      void month;
+      void day;
+      if (!valid) this.fail(start, `invalid dateTime ${dateTime[0]}`);
+      kind = "datetime";
+      end = start + dateTime[0].length;
+    } else if (date) {
+      if (src[start + date[0].length] === "T") {
+        this.fail(start, "invalid dateTime", "write it as 2024-01-31T00:00:00Z (or with an offset, +01:00)");
+      }
+      if (!this.validDate(date)) this.fail(start, `invalid date ${date[0]}`);
+      kind = "date";
+      end = start + date[0].length;
+    } else {
+      kind = "number";
+      end = start + stickyMatch(NUMBER, src, start)![0].length;
+    }
+    if (IDENT_PART.test(src[end] ?? "") || src[end] === ".") {
+      let badEnd = end;
+      while (badEnd < src.length && /[A-Za-z0-9_.:+-]/.test(src[badEnd]!)) badEnd++;
+      this.fail(start, `invalid ${kind === "number" ? "number" : "date or dateTime"} ${src.slice(start, badEnd)}`);
+    }
+    this.pos = end;
+    return { kind, text: src.slice(start, end), start, end };
+  }
+
+  private validDate(match: RegExpExecArray): boolean {
+    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  }
+
+  /** A name or a dotted path (`Owner.Manager.Name`), a date literal (`LAST_N_DAYS:7`) or a currency (`USD10.5`). */
+  private identifier(start: number): Token {
+    const src = this.src;
+    let end = start + stickyMatch(SEGMENT, src, start)![0].length;
+    const first = src.slice(start, end);
+    const upper = first.toUpperCase();
+    if (CURRENCY.test(first) && src[end] === "." && /\d/.test(src[end + 1] ?? "")) {
+      end++;
+      while (/\d/.test(src[end] ?? "")) end++;
+      return this.done("ident", start, end);
+    }
+    while (src[end] === ".") {
+      const segment = stickyMatch(SEGMENT, src, end + 1);
+      if (!segment) return this.fail(end + 1, "expected a field name after '.'");
+      end += 1 + segment[0].length;
+    }
+    if (end === start + first.length) {
+      if (DATE_LITERALS.has(upper)) return this.done("dateLiteral", start, end);
+      if (DATE_LITERAL_WITH_N.test(upper)) {
+        const n = /^:\d+/.exec(src.slice(end));
+        if (!n) return this.fail(end, `expected ':n' after ${first}`, `write it as ${upper}:7`);
+        return this.done("dateLiteral", start, end + n[0].length);
+      }
+    }
+    return this.done("ident", start, end);
+  }
+
+  private done(kind: TokenKind, start: number, end: number): Token {
+    this.pos = end;
+    return { kind, text: this.src.slice(start, end), start, end };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+/** SOQL reserved words: never a field or object name (except GROUP, a standard object). */
+const RESERVED = new Set(
+  "AND ASC DESC EXCLUDES FIRST FROM GROUP HAVING IN INCLUDES LAST LIKE LIMIT NOT NULL NULLS OR SELECT WHERE WITH TRUE FALSE".split(
+    " ",
+  ),
+);
+/** Words that start a clause or are part of one: not an alias when they follow a name. */
+const CLAUSE_WORDS = new Set([...RESERVED, "ORDER", "BY", "OFFSET", "USING", "FOR", "UPDATE", "ALL", "TYPEOF"]);
+const AGGREGATES = new Set(["COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"]);
+/** Date functions Bulk queries may use in WHERE (not in the field list: that needs GROUP BY). */
+const DATE_FUNCTIONS = new Set(
+  "CALENDAR_MONTH CALENDAR_QUARTER CALENDAR_YEAR DAY_IN_MONTH DAY_IN_WEEK DAY_IN_YEAR DAY_ONLY FISCAL_MONTH FISCAL_QUARTER FISCAL_YEAR HOUR_IN_DAY WEEK_IN_MONTH WEEK_IN_YEAR".split(
+    " ",
+  ),
+);
+/** Salesforce follows at most five child-to-parent relationships in one path. */
+const MAX_RELATIONSHIP_HOPS = 5;
+const COMPARISON = "a comparison operator (=, !=, <, <=, >, >=, LIKE, IN, NOT IN, INCLUDES or EXCLUDES)";
+
+function isWord(token: Token, word: string): boolean {
+  return token.kind === "ident" && token.text.toUpperCase() === word;
+}
+
+function isReserved(token: Token): boolean {
+  return token.kind === "ident" && RESERVED.has(token.text.toUpperCase());
+}
+
+function describe(token: Token): string {
+  if (token.kind === "end") return "the end of the query";
+  if (token.kind === "string") return "a string";
+  return `'${token.text}'`;
+}
+
+class Parser {
+  private readonly raw: string;
+  private readonly fail: Fail;
+  private readonly lexer: Lexer;
+  private readonly tokens: Token[] = [];
+  private index = 0;
+  /** End offset of the last token consumed. */
+  private lastEnd = 0;
+
+  constructor(raw: string, fail: Fail) {
+    this.raw = raw;
+    this.fail = fail;
+    this.lexer = new Lexer(raw, fail);
+  }
+
+  parseQuery(): ParsedQuery {
+    this.expectWord("SELECT");
+    const fields = this.selectList();
+    this.advance(); // FROM, checked by selectList
+    const object = this.fromObject();
+    const parsed: ParsedQuery = { object, fields, raw: this.raw };
+    const expected = ["WHERE", "ORDER BY", "LIMIT"];
+
+    if (isWord(this.peek(), "WHERE")) {
+      this.advance();
+      const start = this.peek().start;
+      if (this.peek().kind === "end") this.unexpected(this.peek(), "a condition after WHERE");
+      this.condition();
+      parsed.where = { text: this.raw.slice(start, this.lastEnd), start, end: this.lastEnd };
+      expected.splice(0, 1, "AND", "OR");
+    }
+    if (isWord(this.peek(), "ORDER")) {
+      this.advance();
+      if (!isWord(this.peek(), "BY")) this.unexpected(this.peek(), "BY after ORDER");
+      this.advance();
+      const start = this.peek().start;
+      this.orderList();
+      parsed.orderBy = this.raw.slice(start, this.lastEnd);
+      expected.splice(0, expected.length - 1, "','", "ASC", "DESC", "NULLS");
+    }
+    if (isWord(this.peek(), "LIMIT")) {
+      this.advance();
+      parsed.limit = this.limit();
+      expected.length = 0;
+    }
+    if (this.peek().kind !== "end") this.unexpected(this.peek(), [...expected, "the end of the query"].join(", "));
+    return parsed;
+  }
+
+  // SELECT list ------------------------------------------------------------------------------
+
+  private selectList(): string[] {
+    const fields: string[] = [];
+    const seen = new Map<string, string>();
+    for (;;) {
+      const token = this.peek();
+      if (token.kind === "(" && isWord(this.peek(1), "SELECT")) {
+        this.fail(
+          token.start,
+          "unsupported subquery",
+          "the Bulk API cannot run parent-to-child subqueries (SELECT …); read the child object in its own query stream",
+        );
+      }
+      if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "select");
+      if (isWord(token, "TYPEOF") && this.peek(1).kind === "ident") this.unsupportedClause(token);
+      if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+      this.fieldPath(token);
+      const previous = seen.get(token.text.toLowerCase());
+      if (previous !== undefined) {
+        this.fail(
+          token.start,
+          `duplicate field ${token.text}`,
+          `${previous} is already selected (names are case-insensitive)`,
+        );
+      }
+      seen.set(token.text.toLowerCase(), token.text);
+      fields.push(token.text);
+      this.advance();
+
+      const next = this.peek();
+      if (next.kind === ",") {
+        this.advance();
+        continue;
+      }
+      if (isWord(next, "FROM")) return fields;
+      this.rejectAlias(next, `field ${token.text}`);
+      this.unexpected(next, "',' or FROM");
+    }
+  }
+
+  private fromObject(): string {
+    const token = this.peek();
+    const isGroupObject = isWord(token, "GROUP") && !isWord(this.peek(1), "BY");
+    if (token.kind !== "ident" || (isReserved(token) && !isGroupObject))
+      this.unexpected(token, "an object name after FROM");
+    if (token.text.includes(".")) {
+      this.fail(
+        token.start,
+        `unsupported relationship ${token.text} after FROM`,
+        "a query stream reads one object; write its name",
+      );
+    }
+    if (!isSalesforceIdentifier(token.text)) this.fail(token.start, `'${token.text}' is not a Salesforce object name`);
+    this.advance();
+    const next = this.peek();
+    if (next.kind === ",") {
+      this.fail(next.start, "unsupported second object after FROM", "a query stream reads exactly one object");
+    }
+    this.rejectAlias(next, `object ${token.text}`);
+    return token.text;
+  }
+
+  // WHERE ------------------------------------------------------------------------------------
+
+  /** factor (AND factor)* or factor (OR factor)*. */
+  private condition(): void {
+    this.factor();
+    let connective: string | undefined;
+    while (isWord(this.peek(), "AND") || isWord(this.peek(), "OR")) {
+      const token = this.advance();
+      const word = token.text.toUpperCase();
+      if (connective !== undefined && connective !== word) {
+        this.fail(
+          token.start,
+          `${word} after ${connective}`,
+          "SOQL needs parentheses to mix AND and OR, e.g. A = 1 AND (B = 2 OR C = 3)",
+        );
+      }
+      connective = word;
+      this.factor();
+    }
+  }
+
+  private factor(): void {
+    const token = this.peek();
+    if (isWord(token, "NOT")) {
+      this.advance();
+      this.factor();
+      return;
+    }
+    if (token.kind === "(") {
+      if (isWord(this.peek(1), "SELECT"))
+        this.fail(token.start, "unsupported subquery", "the Bulk API cannot run subqueries");
+      this.advance();
+      this.condition();
+      if (this.peek().kind !== ")") this.unexpected(this.peek(), "AND, OR or ')'");
+      this.advance();
+      return;
+    }
+    this.comparison();
+  }
+
+  private comparison(): void {
+    this.operand();
+    const token = this.peek();
+    if (token.kind === "op") {
+      this.advance();
+      this.value("any");
+    } else if (isWord(token, "LIKE")) {
+      this.advance();
+      this.value("string");
+    } else if (isWord(token, "IN")) {
+      this.advance();
+      this.valueList("IN", "any");
+    } else if (isWord(token, "NOT") && isWord(this.peek(1), "IN")) {
+      this.advance();
+      this.advance();
+      this.valueList("NOT IN", "any");
+    } else if (isWord(token, "INCLUDES") || isWord(token, "EXCLUDES")) {
+      this.advance();
+      this.valueList(token.text.toUpperCase(), "string");
+    } else {
+      this.unexpected(token, COMPARISON);
+    }
+  }
+
+  /** A field path, or a date function of one: CALENDAR_YEAR(CreatedDate), HOUR_IN_DAY(convertTimezone(CreatedDate)). */
+  private operand(): void {
+    const token = this.peek();
+    if (token.kind === "ident" && this.peek(1).kind === "(") {
+      if (!DATE_FUNCTIONS.has(token.text.toUpperCase())) this.unsupportedFunction(token, "where");
+      this.advance();
+      this.advance();
+      const inner = this.peek();
+      const converted = isWord(inner, "CONVERTTIMEZONE") && this.peek(1).kind === "(";
+      if (converted) {
+        this.advance();
+        this.advance();
+      }
+      this.plainField();
+      for (let i = converted ? 2 : 1; i > 0; i--) {
+        if (this.peek().kind !== ")") this.unexpected(this.peek(), "')'");
+        this.advance();
+      }
+      return;
+    }
+    this.plainField();
+  }
+
+  private plainField(): void {
+    const token = this.peek();
+    if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "where");
+    if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+    this.fieldPath(token);
+    this.advance();
+  }
+
+  private value(allowed: "any" | "string"): void {
+    const token = this.peek();
+    const upper = token.text.toUpperCase();
+    if (token.kind === "string") {
+      this.advance();
+      return;
+    }
+    if (allowed === "string") this.unexpected(token, "a string in single quotes");
+    const literal =
+      token.kind === "number" ||
+      token.kind === "date" ||
+      token.kind === "datetime" ||
+      token.kind === "dateLiteral" ||
+      (token.kind === "ident" &&
+        (upper === "TRUE" || upper === "FALSE" || upper === "NULL" || CURRENCY.test(token.text)));
+    if (literal) {
+      this.advance();
+      return;
+    }
+    if (token.kind === "ident" && !CLAUSE_WORDS.has(upper)) {
+      this.fail(
+        token.start,
+        `expected a value, found ${describe(token)}`,
+        "SOQL compares a field with a literal (a 'string', number, date, TRUE, FALSE, NULL or a date literal such as TODAY), not with another field",
+      );
+    }
+    this.unexpected(token, "a value");
+  }
+
+  private valueList(operator: string, allowed: "any" | "string"): void {
+    const open = this.peek();
+    if (open.kind !== "(") this.unexpected(open, `'(' after ${operator}`);
+    if (isWord(this.peek(1), "SELECT")) {
+      const join = operator === "NOT IN" ? "anti-join" : "semi-join";
+      this.fail(
+        open.start,
+        `unsupported ${join} (${operator} (SELECT …))`,
+        "query streams cannot filter on a subquery; list the values",
+      );
+    }
+    this.advance();
+    for (;;) {
+      this.value(allowed);
+      const next = this.peek();
+      this.advance();
+      if (next.kind === ")") return;
+      if (next.kind !== ",") this.unexpected(next, "',' or ')'");
+    }
+  }
+
+  // ORDER BY, LIMIT --------------------------------------------------------------------------
+
+  private orderList(): void {
+    for (;;) {
+      const token = this.peek();
+      if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "order");
+      if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+      this.fieldPath(token);
+      this.advance();
+      if (isWord(this.peek(), "ASC") || isWord(this.peek(), "DESC")) this.advance();
+      if (isWord(this.peek(), "NULLS")) {
+        this.advance();
+        if (!isWord(this.peek(), "FIRST") && !isWord(this.peek(), "LAST"))
+          this.unexpected(this.peek(), "FIRST or LAST");
+        this.advance();
+      }
+      if (this.peek().kind !== ",") return;
+      this.advance();
+    }
+  }
+
+  private limit(): number {
+    const token = this.peek();
+    if (token.kind !== "number" || !/^\d+$/.test(token.text)) this.unexpected(token, "a whole number after LIMIT");
+    const limit = Number(token.text);
+    if (limit < 1 || !Number.isSafeInteger(limit))
+      this.fail(token.start, `invalid LIMIT ${token.text}`, "use a positive whole number");
+    this.advance();
+    return limit;
+  }
+
+  // Checks -----------------------------------------------------------------------------------
+
+  private fieldPath(token: Token): void {
+    const parts = token.text.split(".");
+    let offset = token.start;
+    for (const part of parts) {
+      if (!isSalesforceIdentifier(part)) this.fail(offset, `'${part}' is not a Salesforce field name`);
+      offset += part.length + 1;
+    }
+    if (parts.length - 1 > MAX_RELATIONSHIP_HOPS) {
+      this.fail(
+        token.start,
+        `relationship path ${token.text} is too deep`,
+        `SOQL follows at most ${MAX_RELATIONSHIP_HOPS} relationships in one path`,
+      );
+    }
+  }
+
+  private unsupportedFunction(token: Token, where: "select" | "where" | "order"): never {
+    const upper = token.text.toUpperCase();
+    if (AGGREGATES.has(upper)) {
+      return this.fail(
+        token.start,
+        `unsupported aggregate function ${token.text}()`,
+        "the Bulk API cannot run aggregate queries; select plain fields",
+      );
+    }
+    if (upper === "FIELDS") return this.fail(token.start, "unsupported FIELDS()", "list the fields by name");
+    const detail =
+      where === "where"
+        ? "compare a field, or a date function of one such as CALENDAR_YEAR(CreatedDate), with a value"
+        : "use the plain field name (toLabel, format, convertCurrency and other functions are not supported)";
+    return this.fail(token.start, `unsupported function ${token.text}()`, detail);
+  }
+
+  /** A name right after a field or the object: an alias (or a missing comma), or a clause we reject. */
+  private rejectAlias(token: Token, after: string): void {
+    this.unsupportedClause(token);
+    if (token.kind === "ident" && !CLAUSE_WORDS.has(token.text.toUpperCase())) {
+      this.fail(
+        token.start,
+        `unexpected '${token.text}' after ${after}`,
+        "aliases are not supported (if it is another field, separate the fields with a comma)",
+      );
+    }
+  }
+
+  /** Throws for a clause keyword the Bulk API (or the connector) cannot run; returns otherwise. */
+  private unsupportedClause(token: Token): void {
+    if (token.kind !== "ident") return;
+    const next = this.peek(this.tokens.indexOf(token) === this.index ? 1 : 0);
+    const nextWord = next.kind === "ident" ? ` ${next.text.toUpperCase()}` : "";
+    switch (token.text.toUpperCase()) {
+      case "GROUP":
+        return this.fail(token.start, "unsupported GROUP BY", "the Bulk API cannot run grouped or aggregate queries");
+      case "HAVING":
+        return this.fail(token.start, "unsupported HAVING", "the Bulk API cannot run grouped or aggregate queries");
+      case "OFFSET":
+        return this.fail(token.start, "unsupported OFFSET", "the Bulk API cannot skip rows; filter with WHERE instead");
+      case "TYPEOF":
+        return this.fail(token.start, "unsupported TYPEOF", "the Bulk API cannot run polymorphic TYPEOF queries");
+      case "WITH":
+        return this.fail(
+          token.start,
+          `unsupported WITH${nextWord}`,
+          "WITH clauses (SECURITY_ENFORCED, USER_MODE, DATA CATEGORY) cannot be used in query streams",
+        );
+      case "USING":
+        return this.fail(token.start, "unsupported USING SCOPE", "query streams read every record the user can see");
+      case "FOR":
+        return this.fail(
+          token.start,
+          `unsupported FOR${nextWord}`,
+          "FOR VIEW, FOR UPDATE and FOR REFERENCE work only in Apex",
+        );
+      case "UPDATE":
+        return this.fail(
+          token.start,
+          `unsupported UPDATE${nextWord}`,
+          "UPDATE TRACKING and UPDATE VIEWSTAT are not supported",
+        );
+      case "ALL":
+        return this.fail(token.start, "unsupported ALL ROWS", "ALL ROWS works only in Apex");
+    }
+  }
+
+  /** Fails at `token`: with a dedicated message if it is a clause we reject, else "expected …, found …". */
+  private unexpected(token: Token, expected: string): never {
+    this.unsupportedClause(token);
+    const misplaced = ["WHERE", "ORDER", "LIMIT", "FROM", "SELECT"].includes(token.text.toUpperCase());
+    const order =
+      misplaced && token.kind === "ident" ? " (clauses go in the order SELECT, FROM, WHERE, ORDER BY, LIMIT)" : "";
+    return this.fail(token.start, `expected ${expected}`, `found ${describe(token)}${order}`);
+  }
+
+  private expectWord(word: string): void {
+    if (!isWord(this.peek(), word)) this.unexpected(this.peek(), word);
+    this.advance();
+  }
+
+  // Token stream (read lazily, so an error earlier in the text is reported first) --------------
+
+  private peek(offset = 0): Token {
+    while (this.tokens.length <= this.index + offset) {
+      const last = this.tokens[this.tokens.length - 1];
+      if (last?.kind === "end") return last;
+      this.tokens.push(this.lexer.next());
+    }
+    return this.tokens[this.index + offset]!;
+  }
+
+  private advance(): Token {
+    const token = this.peek();
+    if (token.kind !== "end") {
+      this.index++;
+      this.lastEnd = token.end;
+    }
+    return token;
+  }
+}

@@ -1,0 +1,79 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { pipeline, type Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+
+/**
+ * The transport under SalesforceClient: node:http(s) with keep-alive and gzip. Node's stream pipes
+ * give results pages real backpressure and cost less CPU and memory per page than fetch's web
+ * streams (measured with `npm run bench`).
+ */
+export interface HttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export class HttpResponse {
+  readonly ok: boolean;
+
+  constructor(
+    readonly status: number,
+    private readonly rawHeaders: IncomingMessage["headers"],
+    /** The decompressed body; iterate it or use text()/json(). */
+    readonly body: Readable,
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.rawHeaders[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  async json<T>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
+  }
+
+  /** Frees the connection when the body is not wanted. */
+  discard(): void {
+    this.body.resume();
+  }
+}
+
+const agents = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+/** A request with no byte for this long is treated as a dropped connection and retried. */
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+
+export function send(req: HttpRequest): Promise<HttpResponse> {
+  const url = new URL(req.url);
+  const isHttps = url.protocol === "https:";
+  return new Promise((resolve, reject) => {
+    const outgoing = (isHttps ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: req.method,
+        headers: { "Accept-Encoding": "gzip", ...req.headers },
+        agent: agents[isHttps ? "https:" : "http:"],
+      },
+      (res) => {
+        const gzipped = /\bgzip\b/i.test(String(res.headers["content-encoding"] ?? ""));
+        // pipeline forwards a socket error mid-body to the gunzip stream, so readers see it.
+        const body = gzipped ? pipeline(res, createGunzip(), () => {}) : res;
+        resolve(new HttpResponse(res.statusCode ?? 0, res.headers, body));
+      },
+    );
+    outgoing.setTimeout(IDLE_TIMEOUT_MS, () =>
+      outgoing.destroy(Object.assign(new Error("socket idle timeout"), { code: "ETIMEDOUT" })),
+    );
+    outgoing.on("error", reject);
+    outgoing.end(req.body);
+  });
+}

@@ -121,7 +121,7 @@ function needsParentheses(condition: string): boolean {
 // Errors
 
 function positionError(name: string, raw: string, pos: number, what: string, detail?: string): ConnectorError {
-  const lineStart = raw.lastIndexOf("\n", pos - 1) + 1;
+  const lineStart = pos === 0 ? 0 : raw.lastIndexOf("\n", pos - 1) + 1;
   const lineEnd = raw.indexOf("\n", pos) < 0 ? raw.length : raw.indexOf("\n", pos);
   const column = pos - lineStart + 1;
   const line = raw.slice(0, lineStart).split("\n").length;
@@ -130,12 +130,15 @@ function positionError(name: string, raw: string, pos: number, what: string, det
   return configError(`query stream '${name}': ${what} at ${at}${detail ? `: ${detail}` : ""}\n${excerpt}`);
 }
 
-const EXCERPT_RADIUS = 30;
+/** Lines up to this long are shown whole; longer ones are clipped to EXCERPT_RADIUS around the position. */
+const EXCERPT_MAX = 100;
+const EXCERPT_RADIUS = 40;
 
-/** `  …text around the position…` and a caret under the position. */
+/** `  text around the position` and a caret under the position. */
 function caretExcerpt(line: string, index: number): string {
-  const from = Math.max(0, index - EXCERPT_RADIUS);
-  const to = Math.min(line.length, index + EXCERPT_RADIUS);
+  const clip = line.length > EXCERPT_MAX;
+  const from = clip ? Math.max(0, index - EXCERPT_RADIUS) : 0;
+  const to = clip ? Math.min(line.length, index + EXCERPT_RADIUS) : line.length;
   const prefix = from > 0 ? "…" : "";
   const text = `${prefix}${line.slice(from, to).replace(/\s/g, " ")}${to < line.length ? "…" : ""}`;
   return `  ${text.trimEnd()}\n  ${" ".repeat(prefix.length + index - from)}^`;
@@ -179,6 +182,13 @@ const NUMBER = /[+-]?\d+(?:\.\d+)?/y;
 const CURRENCY = /^[A-Za-z]{3}\d+(?:\.\d+)?$/;
 const OPERATORS = ["<=", ">=", "<>", "!=", "=", "<", ">"];
 
+/** Whether a DATE/DATETIME match names a real calendar day. */
+function validDate(match: RegExpExecArray): boolean {
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 function stickyMatch(pattern: RegExp, text: string, pos: number): RegExpExecArray | null {
   pattern.lastIndex = pos;
   return pattern.exec(text);
@@ -200,15 +210,10 @@ class Lexer {
     const start = this.pos;
     const char = src[start];
     if (char === undefined) return { kind: "end", text: "", start, end: start };
-    const token = (kind: TokenKind, end: number): Token => {
-      this.pos = end;
-      return { kind, text: src.slice(start, end), start, end };
-    };
-
-    if (char === "(" || char === ")" || char === ",") return token(char, start + 1);
+    if (char === "(" || char === ")" || char === ",") return this.done(char, start, start + 1);
     const operator = OPERATORS.find((op) => src.startsWith(op, start));
-    if (operator) return token("op", start + operator.length);
-    if (char === "'") return token("string", this.stringEnd(start));
+    if (operator) return this.done("op", start, start + operator.length);
+    if (char === "'") return this.done("string", start, this.stringEnd(start));
     if (/\d/.test(char) || (/[+-]/.test(char) && /\d/.test(src[start + 1] ?? ""))) return this.numberOrDate(start);
     if (IDENT_START.test(char)) return this.identifier(start);
 
@@ -259,47 +264,29 @@ class Lexer {
 
   private numberOrDate(start: number): Token {
     const src = this.src;
-    let end: number;
-    let kind: TokenKind;
-    const dateTime = stickyMatch(DATETIME, src, start);
-    const date = stickyMatch(DATE, src, start);
-    if (dateTime) {
-      const [, , month, day, hour, minute, second, offsetHour, offsetMinute] = dateTime.map(Number);
-      const valid =
-        this.validDate(dateTime) &&
-        hour! <= 23 &&
-        minute! <= 59 &&
-        second! <= 59 &&
-        (dateTime[7] === undefined || (offsetHour! <= 14 && offsetMinute! <= 59));
-      void month;
-      void day;
-      if (!valid) this.fail(start, `invalid dateTime ${dateTime[0]}`);
+    let kind: TokenKind = "number";
+    let match = stickyMatch(DATETIME, src, start);
+    if (match) {
       kind = "datetime";
-      end = start + dateTime[0].length;
-    } else if (date) {
-      if (src[start + date[0].length] === "T") {
-        this.fail(start, "invalid dateTime", "write it as 2024-01-31T00:00:00Z (or with an offset, +01:00)");
-      }
-      if (!this.validDate(date)) this.fail(start, `invalid date ${date[0]}`);
+      const [hour, minute, second, offsetHour, offsetMinute] = match.slice(4).map((part) => Number(part ?? 0));
+      const validTime = hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHour! <= 14 && offsetMinute! <= 59;
+      if (!validDate(match) || !validTime) this.fail(start, `invalid dateTime ${match[0]}`);
+    } else if ((match = stickyMatch(DATE, src, start))) {
       kind = "date";
-      end = start + date[0].length;
+      if (src[start + match[0].length] === "T") {
+        this.fail(start, "invalid dateTime", "write it as 2024-01-31T00:00:00Z (or with an offset such as +01:00)");
+      }
+      if (!validDate(match)) this.fail(start, `invalid date ${match[0]}`);
     } else {
-      kind = "number";
-      end = start + stickyMatch(NUMBER, src, start)![0].length;
+      match = stickyMatch(NUMBER, src, start)!;
     }
+    const end = start + match[0].length;
     if (IDENT_PART.test(src[end] ?? "") || src[end] === ".") {
       let badEnd = end;
       while (badEnd < src.length && /[A-Za-z0-9_.:+-]/.test(src[badEnd]!)) badEnd++;
       this.fail(start, `invalid ${kind === "number" ? "number" : "date or dateTime"} ${src.slice(start, badEnd)}`);
     }
-    this.pos = end;
-    return { kind, text: src.slice(start, end), start, end };
-  }
-
-  private validDate(match: RegExpExecArray): boolean {
-    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-    const date = new Date(Date.UTC(year, month - 1, day));
-    return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+    return this.done(kind, start, end);
   }
 
   /** A name or a dotted path (`Owner.Manager.Name`), a date literal (`LAST_N_DAYS:7`) or a currency (`USD10.5`). */
@@ -365,6 +352,11 @@ function isReserved(token: Token): boolean {
   return token.kind === "ident" && RESERVED.has(token.text.toUpperCase());
 }
 
+/** Field names never look like a clause keyword (objects may: Order, Group). */
+function isClauseWord(token: Token): boolean {
+  return token.kind === "ident" && CLAUSE_WORDS.has(token.text.toUpperCase());
+}
+
 function describe(token: Token): string {
   if (token.kind === "end") return "the end of the query";
   if (token.kind === "string") return "a string";
@@ -392,15 +384,18 @@ class Parser {
     this.advance(); // FROM, checked by selectList
     const object = this.fromObject();
     const parsed: ParsedQuery = { object, fields, raw: this.raw };
-    const expected = ["WHERE", "ORDER BY", "LIMIT"];
+    let expected = "WHERE, ORDER BY, LIMIT";
 
     if (isWord(this.peek(), "WHERE")) {
       this.advance();
       const start = this.peek().start;
-      if (this.peek().kind === "end") this.unexpected(this.peek(), "a condition after WHERE");
+      const first = this.peek();
+      if (first.kind === "end" || (isClauseWord(first) && !isWord(first, "NOT"))) {
+        this.unexpected(first, "a condition after WHERE");
+      }
       this.condition();
       parsed.where = { text: this.raw.slice(start, this.lastEnd), start, end: this.lastEnd };
-      expected.splice(0, 1, "AND", "OR");
+      expected = "AND, OR, ORDER BY, LIMIT";
     }
     if (isWord(this.peek(), "ORDER")) {
       this.advance();
@@ -409,14 +404,23 @@ class Parser {
       const start = this.peek().start;
       this.orderList();
       parsed.orderBy = this.raw.slice(start, this.lastEnd);
-      expected.splice(0, expected.length - 1, "','", "ASC", "DESC", "NULLS");
+      expected = "',', LIMIT";
     }
     if (isWord(this.peek(), "LIMIT")) {
       this.advance();
       parsed.limit = this.limit();
-      expected.length = 0;
+      expected = "";
     }
-    if (this.peek().kind !== "end") this.unexpected(this.peek(), [...expected, "the end of the query"].join(", "));
+    const token = this.peek();
+    if (token.kind !== "end") {
+      this.unsupportedClause(token);
+      const misplaced = ["WHERE", "ORDER", "LIMIT"].includes(token.text.toUpperCase()) && token.kind === "ident";
+      this.fail(
+        token.start,
+        `expected ${expected ? `${expected} or ` : ""}the end of the query`,
+        `found ${describe(token)}${misplaced ? " (clauses go in the order WHERE, ORDER BY, LIMIT)" : ""}`,
+      );
+    }
     return parsed;
   }
 
@@ -436,7 +440,7 @@ class Parser {
       }
       if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "select");
       if (isWord(token, "TYPEOF") && this.peek(1).kind === "ident") this.unsupportedClause(token);
-      if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+      if (token.kind !== "ident" || isClauseWord(token)) this.unexpected(token, "a field name");
       this.fieldPath(token);
       const previous = seen.get(token.text.toLowerCase());
       if (previous !== undefined) {
@@ -573,7 +577,7 @@ class Parser {
   private plainField(): void {
     const token = this.peek();
     if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "where");
-    if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+    if (token.kind !== "ident" || isClauseWord(token)) this.unexpected(token, "a field name");
     this.fieldPath(token);
     this.advance();
   }
@@ -622,9 +626,9 @@ class Parser {
     for (;;) {
       this.value(allowed);
       const next = this.peek();
+      if (next.kind !== ")" && next.kind !== ",") this.unexpected(next, "',' or ')'");
       this.advance();
       if (next.kind === ")") return;
-      if (next.kind !== ",") this.unexpected(next, "',' or ')'");
     }
   }
 
@@ -634,7 +638,7 @@ class Parser {
     for (;;) {
       const token = this.peek();
       if (token.kind === "ident" && this.peek(1).kind === "(") this.unsupportedFunction(token, "order");
-      if (token.kind !== "ident" || isReserved(token)) this.unexpected(token, "a field name");
+      if (token.kind !== "ident" || isClauseWord(token)) this.unexpected(token, "a field name");
       this.fieldPath(token);
       this.advance();
       if (isWord(this.peek(), "ASC") || isWord(this.peek(), "DESC")) this.advance();
@@ -706,11 +710,11 @@ class Parser {
     }
   }
 
-  /** Throws for a clause keyword the Bulk API (or the connector) cannot run; returns otherwise. */
+  /** Throws if the current token starts a clause the Bulk API (or the connector) cannot run. */
   private unsupportedClause(token: Token): void {
     if (token.kind !== "ident") return;
-    const next = this.peek(this.tokens.indexOf(token) === this.index ? 1 : 0);
-    const nextWord = next.kind === "ident" ? ` ${next.text.toUpperCase()}` : "";
+    // `token` is the current one; name the word after it (WITH USER_MODE, FOR VIEW, …).
+    const nextWord = (): string => (this.peek(1).kind === "ident" ? ` ${this.peek(1).text.toUpperCase()}` : "");
     switch (token.text.toUpperCase()) {
       case "GROUP":
         return this.fail(token.start, "unsupported GROUP BY", "the Bulk API cannot run grouped or aggregate queries");
@@ -723,7 +727,7 @@ class Parser {
       case "WITH":
         return this.fail(
           token.start,
-          `unsupported WITH${nextWord}`,
+          `unsupported WITH${nextWord()}`,
           "WITH clauses (SECURITY_ENFORCED, USER_MODE, DATA CATEGORY) cannot be used in query streams",
         );
       case "USING":
@@ -731,13 +735,13 @@ class Parser {
       case "FOR":
         return this.fail(
           token.start,
-          `unsupported FOR${nextWord}`,
+          `unsupported FOR${nextWord()}`,
           "FOR VIEW, FOR UPDATE and FOR REFERENCE work only in Apex",
         );
       case "UPDATE":
         return this.fail(
           token.start,
-          `unsupported UPDATE${nextWord}`,
+          `unsupported UPDATE${nextWord()}`,
           "UPDATE TRACKING and UPDATE VIEWSTAT are not supported",
         );
       case "ALL":
@@ -745,13 +749,10 @@ class Parser {
     }
   }
 
-  /** Fails at `token`: with a dedicated message if it is a clause we reject, else "expected …, found …". */
+  /** Fails at the current token: a dedicated message if it starts a clause we reject, else "expected …". */
   private unexpected(token: Token, expected: string): never {
     this.unsupportedClause(token);
-    const misplaced = ["WHERE", "ORDER", "LIMIT", "FROM", "SELECT"].includes(token.text.toUpperCase());
-    const order =
-      misplaced && token.kind === "ident" ? " (clauses go in the order SELECT, FROM, WHERE, ORDER BY, LIMIT)" : "";
-    return this.fail(token.start, `expected ${expected}`, `found ${describe(token)}${order}`);
+    return this.fail(token.start, `expected ${expected}`, `found ${describe(token)}`);
   }
 
   private expectWord(word: string): void {

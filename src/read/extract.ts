@@ -12,6 +12,8 @@ import {
   waitForJob,
 } from "../salesforce/bulk2.js";
 import { restQuery } from "../salesforce/rest-query.js";
+import { extractBulk1 } from "./extract-bulk1.js";
+import { windowQuery, type Window } from "./query.js";
 import { createCsvRecordConverterCache, createRestRecordConverter } from "./records.js";
 
 /** Where extracted records go: each record's data already serialised as JSON. */
@@ -31,12 +33,13 @@ export async function extract(
   client: SalesforceClient,
   config: Config,
   plan: StreamPlan,
-  soql: string,
+  window: Window | undefined,
   sink: RecordSink,
 ): Promise<void> {
   if (plan.api === "bulk") {
     try {
-      await extractBulk2(client, config, plan, soql, sink);
+      if (config.spec.bulk_api.version === "1.0") await extractBulk1(client, config, plan, window, sink);
+      else await extractBulk2(client, config, plan, windowQuery(plan, window), sink);
       return;
     } catch (error) {
       const reason = bulkRejection(error);
@@ -48,14 +51,14 @@ export async function extract(
       );
     }
   }
-  await extractRest(client, plan, soql, sink);
+  await extractRest(client, plan, windowQuery(plan, window), sink);
 }
 
 /** Salesforce's answers that mean "Bulk cannot run this query; REST can". */
 function bulkRejection(error: unknown): string | undefined {
   if (!(error instanceof SalesforceApiError)) return undefined;
   const message = error.salesforceMessage;
-  if (error.errorCode === "INVALIDENTITY" || /not supported by the Bulk API/i.test(message)) return message;
+  if (/^INVALIDENTITY$/i.test(error.errorCode) || /not supported by the Bulk API/i.test(message)) return message;
   if (
     /compound data not supported|not supported in Bulk Query|FUNCTIONALITY_NOT_ENABLED/i.test(
       `${error.errorCode} ${message}`,

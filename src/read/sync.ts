@@ -4,7 +4,6 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
 import { asConnectorError, ConnectorError } from "../errors.js";
-import { buildQuery } from "../salesforce/soql.js";
 import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
@@ -82,7 +81,7 @@ async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx
   await writer.log("INFO", `Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
   const sink = new StreamSink(plan.name, writer);
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
-  else await extract(ctx.client, config, plan, windowQuery(plan), sink);
+  else await extract(ctx.client, config, plan, undefined, sink);
   await writer.streamStatus(plan.name, "COMPLETE");
 }
 
@@ -117,22 +116,13 @@ async function syncIncremental(
   const from = state === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
   let cursor = state?.cursor;
   for (const window of planWindows({ start: from, end, stepMs: config.sliceStepMs })) {
-    await extract(ctx.client, config, plan, windowQuery(plan, window), sink);
+    await extract(ctx.client, config, plan, window, sink);
     sink.windowDone();
     cursor = nextStateCursor(window.to, cursor);
     await emitState(cursor);
   }
   // A first sync that found no record since start_date has still read up to `end`.
   if (from >= end) await emitState(end);
-}
-
-function windowQuery(plan: StreamPlan, window?: { from: Date; to: Date }): string {
-  return buildQuery({
-    object: plan.object,
-    fields: plan.fields,
-    userFilter: plan.userFilter,
-    window: window && { cursorField: plan.cursorField!, from: window.from, to: window.to },
-  });
 }
 
 /** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates. */

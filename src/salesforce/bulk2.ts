@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { parse } from "csv-parse";
 import type { SalesforceClient } from "./client.js";
-import type { HttpResponse } from "./http.js";
+import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 
 /**
@@ -86,17 +85,10 @@ export async function deleteJob(client: SalesforceClient, jobId: string): Promis
   (await client.request(`/jobs/query/${jobId}`, { method: "DELETE" })).discard();
 }
 
-/** Rows of one results page, delivered in batches (one per HTTP chunk) with the page's header. */
-export interface RowBatch {
-  header: string[];
-  rows: string[][];
-}
-
 /**
- * Streams every results page of a completed job. Each page is its own CSV with its own header. A
- * page whose body is cut off is asked for again with the same locator, and the rows already
- * delivered from it are skipped, so nothing is delivered twice. Each page's row count is checked
- * against Sforce-NumberOfRecords.
+ * Streams every results page of a completed job, following Sforce-Locator until it is "null". Each
+ * page is its own CSV with its own header and its row count is checked against
+ * Sforce-NumberOfRecords; a page cut off mid-way is asked for again with the same locator.
  */
 export async function* readJobResults(
   client: SalesforceClient,
@@ -109,70 +101,11 @@ export async function* readJobResults(
     if (maxRecords !== undefined) query.set("maxRecords", String(maxRecords));
     if (locator !== undefined) query.set("locator", locator);
     const path = `/jobs/query/${jobId}/results${query.size > 0 ? `?${query}` : ""}`;
-    let delivered = 0;
-    for (let attempt = 1; ; attempt++) {
-      const response = await client.request(path, { headers: { Accept: "text/csv" } });
-      const expected = Number(response.header("sforce-numberofrecords") ?? NaN);
-      const nextLocator = response.header("sforce-locator");
-      let seen = 0;
-      try {
-        for await (const batch of parsePage(response)) {
-          const fresh = seen >= delivered ? batch.rows : batch.rows.slice(delivered - seen);
-          seen += batch.rows.length;
-          if (fresh.length === 0) continue;
-          yield { header: batch.header, rows: fresh };
-          delivered += fresh.length;
-        }
-        if (!Number.isNaN(expected) && seen !== expected) {
-          throw new ResultsCountMismatch(`results page had ${seen} rows, Sforce-NumberOfRecords said ${expected}`);
-        }
-        locator = nextLocator && nextLocator !== "null" ? nextLocator : undefined;
-        break;
-      } catch (error) {
-        const decision = client.decideAfterBodyFailure(
-          error instanceof ResultsCountMismatch ? asTransient(error) : error,
-          attempt,
-        );
-        if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-        await sleep(decision.delayMs);
-      }
-    }
+    let next: string | undefined;
+    yield* readCsvResource(client, path, {
+      countHeader: "sforce-numberofrecords",
+      onComplete: (response) => (next = response.header("sforce-locator")),
+    });
+    locator = next && next !== "null" ? next : undefined;
   } while (locator !== undefined);
-}
-
-class ResultsCountMismatch extends Error {}
-
-/** A short page is treated like a cut connection: ask again. */
-function asTransient(error: Error): Error {
-  return Object.assign(new Error(error.message), { code: "ECONNRESET" });
-}
-
-/** Parses one CSV page from the HTTP body, yielding the rows each chunk completes. */
-async function* parsePage(response: HttpResponse): AsyncGenerator<RowBatch> {
-  const parser = parse({ bom: true, relax_quotes: false });
-  let header: string[] | undefined;
-  const drain = (): string[][] => {
-    const rows: string[][] = [];
-    for (let row = parser.read() as string[] | null; row !== null; row = parser.read() as string[] | null) {
-      if (header === undefined) header = row;
-      else rows.push(row);
-    }
-    return rows;
-  };
-  let parseError: Error | undefined;
-  parser.once("error", (error) => (parseError = error));
-  for await (const chunk of response.body) {
-    parser.write(chunk);
-    if (parseError) throw parseError;
-    const rows = drain();
-    if (rows.length > 0) yield { header: header!, rows };
-  }
-  parser.end();
-  // Whatever the parser still holds (the last row, chunks it had not reached) comes out before 'end'.
-  const rest: string[][] = drain();
-  for await (const row of parser as AsyncIterable<string[]>) {
-    if (header === undefined) header = row;
-    else rest.push(row);
-  }
-  if (rest.length > 0) yield { header: header!, rows: rest };
 }

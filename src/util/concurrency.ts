@@ -21,3 +21,44 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
 }
+
+/**
+ * Runs tasks as they are added, at most `limit` at once. A failure is kept (not thrown where nobody
+ * awaits it): `failure` shows it at once, `idle()` rethrows it after every task added has finished.
+ */
+export class TaskPool {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+  private readonly tasks: Promise<void>[] = [];
+  failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  add(task: () => Promise<void>): void {
+    const started = new Promise<void>((resolve) => this.queue.push(resolve));
+    this.tasks.push(
+      started
+        .then(() => (this.failure ? undefined : task()))
+        .catch((error: unknown) => {
+          this.failure ??= { error };
+        })
+        .finally(() => {
+          this.running--;
+          this.next();
+        }),
+    );
+    this.next();
+  }
+
+  async idle(): Promise<void> {
+    for (let done = 0; done < this.tasks.length; done++) await this.tasks[done];
+    if (this.failure) throw this.failure.error;
+  }
+
+  private next(): void {
+    while (this.running < this.limit && this.queue.length > 0) {
+      this.running++;
+      this.queue.shift()!();
+    }
+  }
+}

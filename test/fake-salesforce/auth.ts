@@ -2,6 +2,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { json, type Ctx, type Result } from "./http.js";
 import type { FakeState } from "./state.js";
+import { tagValue, xmlEscape } from "./xml.js";
 
 export class Sessions {
   private readonly tokens = new Set<string>();
@@ -106,20 +107,6 @@ export function identity(ctx: Ctx): Result {
       partner: `${s.url}/services/Soap/u/{version}/${s.orgId}`,
     },
   });
-}
-
-const xmlUnescape = (s: string): string =>
-  s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, name: string, dec?: string, hex?: string) => {
-    if (dec) return String.fromCodePoint(Number(dec));
-    if (hex) return String.fromCodePoint(parseInt(hex, 16));
-    return ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" } as Record<string, string>)[name.toLowerCase()]!;
-  });
-
-const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-function tagValue(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<(?:\\w+:)?${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:\\w+:)?${tag}>`).exec(xml);
-  return m ? xmlUnescape(m[1]!) : undefined;
 }
 
 function soapFault(code: string, message: string): Result {

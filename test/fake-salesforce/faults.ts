@@ -1,5 +1,6 @@
-// Injected faults: each spec hits matching requests after skipping `after` of them, `times` times.
-import type { FaultSpec, FaultType, RequestKind } from "./types.js";
+// Injected faults: each spec hits matching requests (or Bulk 1.0 batches) after skipping `after`
+// of them, `times` times.
+import type { BatchFaultSpec, FaultSpec, FaultType, RequestKind } from "./types.js";
 
 interface ActiveFault {
   spec: FaultSpec;
@@ -22,14 +23,27 @@ export class Faults {
   take(kind: RequestKind): FaultType | undefined {
     let chosen: FaultType | undefined;
     for (const f of this.active) {
-      if (f.spec.kind !== kind) continue;
-      f.seen++;
-      const eligible = f.seen > (f.spec.after ?? 0) && f.hits < (f.spec.times ?? 1);
-      if (eligible && chosen === undefined) {
-        f.hits++;
-        chosen = f.spec.type;
-      }
+      if (f.spec.kind === "bulk1_batch" || f.spec.kind !== kind) continue;
+      if (this.hit(f, chosen === undefined)) chosen = f.spec.type;
     }
     return chosen;
+  }
+
+  /** The outcome fault for a new Bulk 1.0 batch of this type, if any (every matching spec counts it). */
+  takeBatch(type: BatchFaultSpec["type"]): BatchFaultSpec | undefined {
+    let chosen: BatchFaultSpec | undefined;
+    for (const f of this.active) {
+      if (f.spec.kind !== "bulk1_batch" || f.spec.type !== type) continue;
+      if (this.hit(f, chosen === undefined)) chosen = f.spec;
+    }
+    return chosen;
+  }
+
+  /** Counts the request/batch; true (and one hit used) when this fault applies and none applied yet. */
+  private hit(f: ActiveFault, free: boolean): boolean {
+    f.seen++;
+    const eligible = free && f.seen > (f.spec.after ?? 0) && f.hits < (f.spec.times ?? 1);
+    if (eligible) f.hits++;
+    return eligible;
   }
 }

@@ -11,6 +11,7 @@ import type { FakeState } from "./state.js";
 import type { FakeOptions, FakeSalesforce, RequestKind } from "./types.js";
 
 export type {
+  BatchFaultSpec,
   FakeCredentials,
   FakeFieldSpec,
   FakeObjectSpec,
@@ -19,6 +20,7 @@ export type {
   FaultSpec,
   FaultType,
   RecordedRequest,
+  RequestFaultSpec,
   RequestKind,
 } from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
@@ -45,6 +47,8 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       dailyApiMax: options.dailyApiMax ?? 100_000,
       bulk2PollsUntilComplete: options.bulk2PollsUntilComplete ?? 2,
       defaultBulk2PageSize: options.defaultBulk2PageSize ?? 50_000,
+      bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? 2,
+      bulk1ResultFileRows: options.bulk1ResultFileRows ?? 50_000,
       restBatchSize: options.restBatchSize ?? 2000,
       now,
     },
@@ -66,6 +70,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     apiUsed: options.dailyApiUsed ?? 0,
     apiDisabled: false,
     jobs: new Map(),
+    bulk1Jobs: new Map(),
     locators: new Map(),
     serial: 1,
   };

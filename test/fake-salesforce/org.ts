@@ -45,6 +45,8 @@ export interface ObjectModel {
   relationships: Map<string, FieldModel>;
   queryable: boolean;
   bulkSupported: boolean;
+  /** Bulk 1.0 PK chunking works on this object (see FakeObjectSpec.pkChunkingSupported). */
+  pkChunkingSupported: boolean;
   describeFails: boolean;
   requiredFilter?: RequiredFilter;
   store: RecordStore;
@@ -246,6 +248,7 @@ export class Org {
       relationships,
       queryable: globalEntry.queryable !== false,
       bulkSupported: spec.bulkSupported !== false,
+      pkChunkingSupported: spec.pkChunkingSupported ?? documentedPkChunking(String(describe.name ?? spec.name)),
       describeFails: spec.describeFails === true,
       requiredFilter: spec.requiredFilter,
       lastStamp: 0,
@@ -258,6 +261,37 @@ export class Org {
     this.byPrefix.set(idPrefix, obj);
     return obj;
   }
+}
+
+/** Standard objects the Bulk API documentation lists as supporting PK chunking (custom objects all do). */
+const PK_CHUNKING_OBJECTS = new Set(
+  [
+    "Account",
+    "Asset",
+    "Campaign",
+    "CampaignMember",
+    "Case",
+    "CaseArticle",
+    "CaseHistory",
+    "Contact",
+    "Event",
+    "EventRelation",
+    "Lead",
+    "LoginHistory",
+    "Opportunity",
+    "Task",
+    "User",
+    "WorkOrder",
+    "WorkOrderLineItem",
+  ].map((n) => n.toLowerCase()),
+);
+
+/** Documented PK chunking support: the list above, custom objects, and sharing objects of those. */
+export function documentedPkChunking(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (lower.endsWith("__c") || PK_CHUNKING_OBJECTS.has(lower)) return true;
+  if (lower.endsWith("__share")) return true; // sharing object of a custom object
+  return lower.endsWith("share") && PK_CHUNKING_OBJECTS.has(lower.slice(0, -"share".length));
 }
 
 /** Fields of an object given with neither describe nor fields. */

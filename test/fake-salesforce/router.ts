@@ -1,7 +1,20 @@
 // The route table. Each route names its RequestKind, whether it is an authenticated API call
-// (counted against the daily limit) and its handler. Bulk 1.0 (/services/async/{v}/job...)
-// slots in here later as more rows with api: true.
+// (counted against the daily limit) and its handler. Bulk 1.0 (/services/async/{v}/job...) routes
+// render their errors in the Bulk 1.0 XML/JSON error shape.
+import type { IncomingHttpHeaders } from "node:http";
 import { identity, oauthRevoke, oauthToken, soapLogin } from "./auth.js";
+import {
+  bulk1BatchList,
+  bulk1BatchStatus,
+  bulk1CreateBatch,
+  bulk1CreateJob,
+  bulk1JobStatus,
+  bulk1Result,
+  bulk1ResultList,
+  bulk1UpdateJob,
+  renderBulk1Error,
+  updateJobKind,
+} from "./bulk1.js";
 import { abortJob, createJob, deleteJob, jobResults, jobStatus, listJobs } from "./bulk2.js";
 import { batchWeight, composite, compositeBatch } from "./composite.js";
 import { describeGlobal, describeObject, sobjectInfo } from "./describe.js";
@@ -27,8 +40,10 @@ export interface Route {
   weight?: (ctx: Ctx) => number;
   /** Non-data routes whose first regex group is the API version (dropped from params). */
   versionGroup?: boolean;
-  /** How this route renders errors, including auth/limit ones (Bulk 1.0 will answer XML). */
-  renderError?: (e: ApiError) => Result;
+  /** How this route renders errors, including auth/limit ones (Bulk 1.0 answers XML). */
+  renderError?: (e: ApiError, headers: IncomingHttpHeaders) => Result;
+  /** The request's kind when it depends on the body (Bulk 1.0 close vs abort). */
+  kindOf?: (body: string) => RequestKind;
   handler: Handler;
 }
 
@@ -47,6 +62,27 @@ const data = (
   handler,
   ...extra,
 });
+
+/** A Bulk API 1.0 route: /services/async/{version}{rest}. */
+const async1 = (
+  method: string,
+  rest: string,
+  kind: RequestKind,
+  handler: Handler,
+  extra: Partial<Route> = {},
+): Route => ({
+  method,
+  pattern: new RegExp(`^\\/services\\/async\\/(\\d+\\.\\d+)${rest}\\/?$`),
+  kind,
+  data: false,
+  api: true,
+  versionGroup: true,
+  renderError: renderBulk1Error,
+  handler,
+  ...extra,
+});
+
+const ID = "([^/]+)";
 
 export const ROUTES: Route[] = [
   {
@@ -92,6 +128,14 @@ export const ROUTES: Route[] = [
   data("GET", /^\/jobs\/query\/([^/]+)\/results\/?$/, "bulk2_results", jobResults),
   data("DELETE", /^\/jobs\/query\/([^/]+)\/?$/, "bulk2_delete", deleteJob),
   data("PATCH", /^\/jobs\/query\/([^/]+)\/?$/, "bulk2_abort", abortJob),
+  async1("POST", "/job", "bulk1_create_job", bulk1CreateJob),
+  async1("GET", `/job/${ID}`, "bulk1_job_status", bulk1JobStatus),
+  async1("POST", `/job/${ID}`, "bulk1_close_job", bulk1UpdateJob, { kindOf: updateJobKind }),
+  async1("GET", `/job/${ID}/batch`, "bulk1_batch_list", bulk1BatchList),
+  async1("POST", `/job/${ID}/batch`, "bulk1_create_batch", bulk1CreateBatch),
+  async1("GET", `/job/${ID}/batch/${ID}`, "bulk1_batch_status", bulk1BatchStatus),
+  async1("GET", `/job/${ID}/batch/${ID}/result`, "bulk1_result_list", bulk1ResultList),
+  async1("GET", `/job/${ID}/batch/${ID}/result/${ID}`, "bulk1_result", bulk1Result),
 ];
 
 export type Match =

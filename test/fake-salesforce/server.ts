@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bearerToken } from "./auth.js";
+import { renderBulk1Error } from "./bulk1.js";
 import {
   ApiError,
   apiDisabled,
@@ -22,9 +23,9 @@ async function runHandler(ctx: Ctx, route: Route): Promise<Result> {
   try {
     return await route.handler(ctx);
   } catch (e) {
-    if (e instanceof ApiError) return render(e);
+    if (e instanceof ApiError) return render(e, ctx.headers);
     console.error("fake-salesforce: handler crashed", e);
-    return render(unknownException());
+    return render(unknownException(), ctx.headers);
   }
 }
 
@@ -56,6 +57,7 @@ function subrequest(parent: Ctx) {
 
 function soqlOf(kind: string, query: URLSearchParams, body: string): string | undefined {
   if (kind === "query" || kind === "query_all") return query.get("q") ?? undefined;
+  if (kind === "bulk1_create_batch") return body.trim();
   if (kind === "bulk2_create") {
     try {
       const q = (JSON.parse(body) as { query?: unknown }).query;
@@ -73,7 +75,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   const method = (req.method ?? "GET").toUpperCase();
   const body = await readBody(req);
   const m = matchRoute(method, path);
-  const kind = m.type === "route" ? m.route.kind : "other";
+  const kind = m.type === "route" ? (m.route.kindOf?.(body) ?? m.route.kind) : "other";
   const version = m.version || versionOf(path);
   state.requests.push({
     kind,
@@ -86,7 +88,8 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     apiVersion: version || undefined,
   });
 
-  const isApiPath = path.startsWith("/services/data/v") || path.startsWith("/services/async/");
+  const isAsyncPath = path.startsWith("/services/async/");
+  const isApiPath = path.startsWith("/services/data/v") || isAsyncPath;
   const send = (r: Result, truncate = false): Promise<void> =>
     writeResult(res, r, {
       gzip: acceptsGzip(req.headers),
@@ -95,7 +98,9 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     });
 
   const route = m.type === "route" ? m.route : undefined;
-  const fail = (e: ApiError): Promise<void> => send((route?.renderError ?? errorResult)(e));
+  // Bulk 1.0 paths answer errors in the Bulk 1.0 shape even when no route matched.
+  const render = route?.renderError ?? (isAsyncPath ? renderBulk1Error : errorResult);
+  const fail = (e: ApiError): Promise<void> => send(render(e, req.headers));
 
   const fault = state.faults.take(kind);
   switch (fault) {
@@ -147,7 +152,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     state.apiUsed += weight;
     state.apiCallsCounted += weight;
   }
-  const result = route ? await runHandler(ctx, route) : errorResult(notFound());
+  const result = route ? await runHandler(ctx, route) : render(notFound(), req.headers);
   await send(result, fault === "drop_mid_body");
 }
 

@@ -3,6 +3,7 @@ import type { Faults } from "./faults.js";
 import type { Org } from "./org.js";
 import type { Sessions } from "./auth.js";
 import type { BulkJob } from "./bulk2.js";
+import type { Bulk1Job } from "./bulk1.js";
 import type { QueryLocator } from "./rest-query.js";
 import type { FakeCredentials, RecordedRequest } from "./types.js";
 
@@ -10,6 +11,8 @@ export interface ResolvedOptions {
   dailyApiMax: number;
   bulk2PollsUntilComplete: number;
   defaultBulk2PageSize: number;
+  bulk1PollsUntilComplete: number;
+  bulk1ResultFileRows: number;
   restBatchSize: number;
   now: () => Date;
 }
@@ -28,8 +31,10 @@ export interface FakeState {
   apiUsed: number;
   apiDisabled: boolean;
   jobs: Map<string, BulkJob>;
+  /** Bulk API 1.0 jobs (with their batches). */
+  bulk1Jobs: Map<string, Bulk1Job>;
   locators: Map<string, QueryLocator>;
-  /** Counter for server-made Ids (jobs, locators). */
+  /** Counter for server-made Ids (jobs, batches, results, locators). */
   serial: number;
 }
 

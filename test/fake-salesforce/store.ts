@@ -23,12 +23,15 @@ export class RecordStore {
   /** 15-char Id -> row number, for rows whose Id is not a decodable generated one. */
   private readonly idIndex = new Map<string, number>();
   private generators = new Map<string, Generator>();
+  /** True while every row's Id is makeId(prefix, row): row order is then Id order. */
+  private generatedIds: boolean;
 
   constructor(
     private readonly obj: ObjectModel,
     private readonly idPrefix: string,
     base: number | Row[],
   ) {
+    this.generatedIds = typeof base === "number";
     if (typeof base === "number") {
       this.baseCount = base;
     } else {
@@ -46,6 +49,11 @@ export class RecordStore {
 
   get size(): number {
     return this.baseCount + this.inserted.length;
+  }
+
+  /** Row numbers are in Id order (all Ids generated), so no sort is needed to walk rows by Id. */
+  get rowOrderIsIdOrder(): boolean {
+    return this.generatedIds;
   }
 
   idOf(i: number): string {
@@ -111,6 +119,7 @@ export class RecordStore {
   insert(row: Row, version: number): number {
     const i = this.size;
     const id = typeof row.Id === "string" ? row.Id : makeId(this.idPrefix, i);
+    if (id !== makeId(this.idPrefix, i)) this.generatedIds = false;
     this.inserted.push({ ...row, Id: id });
     this.insertedAt.push(version);
     this.idIndex.set(id.slice(0, 15), i);

@@ -16,6 +16,15 @@ export type RequestKind =
   | "bulk2_results"
   | "bulk2_delete"
   | "bulk2_abort"
+  | "bulk1_create_job"
+  | "bulk1_job_status"
+  | "bulk1_close_job"
+  | "bulk1_abort_job"
+  | "bulk1_create_batch"
+  | "bulk1_batch_list"
+  | "bulk1_batch_status"
+  | "bulk1_result_list"
+  | "bulk1_result"
   | "other";
 
 export interface FakeFieldSpec {
@@ -35,8 +44,14 @@ export interface FakeObjectSpec {
   globalAttributes?: object;
   /** A count => deterministic generated rows; or explicit rows. */
   records?: number | (() => Iterable<Record<string, unknown>>);
-  /** Default true; false => Bulk 2.0 job creation fails with INVALIDENTITY. */
+  /** Default true; false => Bulk 2.0 / 1.0 job creation fails with INVALIDENTITY / InvalidEntity. */
   bulkSupported?: boolean;
+  /**
+   * Bulk 1.0 PK chunking support. Default: as documented, custom objects, Account, Asset, Campaign,
+   * CampaignMember, Case, CaseArticle, CaseHistory, Contact, Event, EventRelation, Lead, LoginHistory,
+   * Opportunity, Task, User, WorkOrder, WorkOrderLineItem, and sharing objects whose parent supports it.
+   */
+  pkChunkingSupported?: boolean;
   /** Its describe answers 500 UNKNOWN_EXCEPTION (also inside Composite, as a failed subrequest). */
   describeFails?: boolean;
 }
@@ -54,6 +69,13 @@ export interface FakeOptions {
   bulk2PollsUntilComplete?: number;
   /** Rows per Bulk 2.0 results page when maxRecords is absent; default 50000. */
   defaultBulk2PageSize?: number;
+  /**
+   * Default 2: status reads (GET batch, batch list or job info) a Bulk 1.0 batch answers with
+   * Queued/InProgress before Completed (or Failed). Counted per batch.
+   */
+  bulk1PollsUntilComplete?: number;
+  /** Rows per Bulk 1.0 result file; a batch with more rows has several result ids. Default 50000. */
+  bulk1ResultFileRows?: number;
   /** REST query page size, default 2000 (Sforce-Query-Options: batchSize=N, clamped to 200..2000, overrides it). */
   restBatchSize?: number;
   /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */
@@ -68,7 +90,7 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Request body as text. */
   body: string;
-  /** SOQL of a REST query (`q`) or of a Bulk 2.0 job creation. */
+  /** SOQL of a REST query (`q`), of a Bulk 2.0 job creation or of a Bulk 1.0 batch. */
   soql?: string;
   /** API version from the path (`62.0`), when the path has one. */
   apiVersion?: string;
@@ -77,7 +99,7 @@ export interface RecordedRequest {
 export type FaultType =
   "http500" | "http503" | "drop" | "drop_mid_body" | "invalid_session" | "request_limit" | "job_failed";
 
-export interface FaultSpec {
+export interface RequestFaultSpec {
   kind: RequestKind;
   /** How many matching requests it hits (default 1); Infinity = persistent. */
   times?: number;
@@ -85,6 +107,25 @@ export interface FaultSpec {
   after?: number;
   type: FaultType;
 }
+
+/**
+ * Bulk 1.0 batch outcomes, counted per batch as batches are created (across jobs), not per request:
+ * - `batch_failed`: the matching PK-chunk batch ends Failed with `message`
+ *   (default "InternalServerError : Failed to write query result.").
+ * - `query_timeout`: the matching non-chunked batch ends Failed with `message` (default
+ *   "InvalidBatch : Failed to process query: QUERY_TIMEOUT: Your query request was running for too long.").
+ */
+export interface BatchFaultSpec {
+  kind: "bulk1_batch";
+  type: "batch_failed" | "query_timeout";
+  /** How many matching batches it hits (default 1); Infinity = persistent. */
+  times?: number;
+  /** Skip this many matching batches first (default 0). */
+  after?: number;
+  message?: string;
+}
+
+export type FaultSpec = RequestFaultSpec | BatchFaultSpec;
 
 export interface FakeCredentials {
   clientId: string;

@@ -1,0 +1,132 @@
+import type { SalesforceClient } from "./client.js";
+import type { QueryOperation } from "./bulk2.js";
+
+/**
+ * Bulk API 1.0 query jobs (/services/async/{version}), XML in and out, authenticated with
+ * X-SFDC-Session. jsforce's Bulk 1.0 has no PK-chunking option (jsforce issue 605) and its own
+ * retry/session handling, so the few calls are made here through SalesforceClient like every other
+ * request: one retry policy, one session refresh, one API-usage count.
+ */
+const NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload";
+
+export type BatchState = "Queued" | "InProgress" | "Completed" | "Failed" | "NotProcessed";
+
+export interface BatchInfo {
+  id: string;
+  jobId: string;
+  state: BatchState;
+  stateMessage: string;
+  numberRecordsProcessed: number;
+}
+
+export interface JobInfo {
+  id: string;
+  state: string;
+  object: string;
+}
+
+export interface PkChunking {
+  chunkSize: number;
+  /** Share and History objects chunk on their parent's Ids. */
+  parent?: string;
+}
+
+const path = (client: SalesforceClient, rest: string): string => `/services/async/${client.apiVersion}/job${rest}`;
+const xml = { "Content-Type": "application/xml; charset=UTF-8" };
+
+export async function createJob(
+  client: SalesforceClient,
+  object: string,
+  operation: QueryOperation,
+  pkChunking: PkChunking | undefined,
+): Promise<JobInfo> {
+  const headers: Record<string, string> = { ...xml };
+  if (pkChunking) {
+    headers["Sforce-Enable-PKChunking"] =
+      `chunkSize=${pkChunking.chunkSize}${pkChunking.parent ? `; parent=${pkChunking.parent}` : ""}`;
+  }
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="${NAMESPACE}">` +
+    `<operation>${operation}</operation><object>${escapeXml(object)}</object>` +
+    `<concurrencyMode>Parallel</concurrencyMode><contentType>CSV</contentType></jobInfo>`;
+  return jobInfo(await text(client, path(client, ""), { method: "POST", headers, body }));
+}
+
+export async function addQueryBatch(client: SalesforceClient, jobId: string, soql: string): Promise<BatchInfo> {
+  const response = await text(client, path(client, `/${jobId}/batch`), {
+    method: "POST",
+    headers: { "Content-Type": "text/csv; charset=UTF-8" },
+    body: soql,
+  });
+  return batchInfos(response)[0]!;
+}
+
+export async function listBatches(client: SalesforceClient, jobId: string): Promise<BatchInfo[]> {
+  return batchInfos(await text(client, path(client, `/${jobId}/batch`)));
+}
+
+/** The SOQL a batch runs; for a PK-chunked batch it carries the chunk's Id range. */
+export function batchRequest(client: SalesforceClient, jobId: string, batchId: string): Promise<string> {
+  return text(client, path(client, `/${jobId}/batch/${batchId}/request`));
+}
+
+export async function resultIds(client: SalesforceClient, jobId: string, batchId: string): Promise<string[]> {
+  const body = await text(client, path(client, `/${jobId}/batch/${batchId}/result`));
+  return [...body.matchAll(/<result>([^<]+)<\/result>/g)].map((m) => m[1]!);
+}
+
+export function resultPath(client: SalesforceClient, jobId: string, batchId: string, resultId: string): string {
+  return path(client, `/${jobId}/batch/${batchId}/result/${resultId}`);
+}
+
+export async function setJobState(client: SalesforceClient, jobId: string, state: "Closed" | "Aborted"): Promise<void> {
+  const body = `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="${NAMESPACE}"><state>${state}</state></jobInfo>`;
+  await text(client, path(client, `/${jobId}`), { method: "POST", headers: xml, body });
+}
+
+async function text(
+  client: SalesforceClient,
+  fullPath: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<string> {
+  const response = await client.request(fullPath, { ...options, sessionHeader: "x-sfdc-session" });
+  return response.text();
+}
+
+function jobInfo(body: string): JobInfo {
+  const fields = flatFields(body);
+  return { id: fields.id ?? "", state: fields.state ?? "", object: fields.object ?? "" };
+}
+
+function batchInfos(body: string): BatchInfo[] {
+  return [...body.matchAll(/<batchInfo>([\s\S]*?)<\/batchInfo>/g)].map((m) => {
+    const fields = flatFields(m[1]!);
+    return {
+      id: fields.id ?? "",
+      jobId: fields.jobId ?? "",
+      state: (fields.state ?? "Queued") as BatchState,
+      stateMessage: fields.stateMessage ?? "",
+      numberRecordsProcessed: Number(fields.numberRecordsProcessed ?? 0),
+    };
+  });
+}
+
+/** jobInfo and batchInfo are flat: <name>value</name> pairs. */
+function flatFields(body: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of body.matchAll(/<([A-Za-z]+)>([^<]*)<\/\1>/g)) fields[m[1]!] ??= unescapeXml(m[2]!);
+  return fields;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+}

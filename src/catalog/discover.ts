@@ -7,7 +7,9 @@ import { describeGlobal, describeObjects } from "../salesforce/describe.js";
 import { objectExclusionReason } from "./excluded-objects.js";
 import { matchesStreamsCriteria } from "./streams-criteria.js";
 import { buildObjectStream } from "./object-stream.js";
-import { buildQueryStream, queryStreamSourceObject } from "./query-stream.js";
+import { buildQueryStream } from "./query-stream.js";
+import { parseQueryStream } from "../query-streams/parse.js";
+import { resolveQueryStreams } from "../query-streams/resolve.js";
 
 export type Warn = (message: string) => void;
 
@@ -27,21 +29,20 @@ export async function discover(client: SalesforceClient, config: Config, warn: W
     objectNames.push(entry.name);
   }
   const queryStreams = config.spec.query_streams ?? [];
-  const queryObjects = queryStreams.map((q) => queryStreamSourceObject(q));
-  const objectNameSet = new Set(objectNames);
-  const queryObjectSet = new Set(queryObjects);
   for (const query of queryStreams) {
-    if (objectNameSet.has(query.name)) {
+    if (objectNames.some((name) => name.toLowerCase() === query.name.toLowerCase())) {
       throw configError(
         `query_streams: the name '${query.name}' is also an object stream; give the query stream another name.`,
       );
     }
   }
+  // Parsing first: a query with a syntax error fails discover before any API call beyond login.
+  const queryObjects = new Set(queryStreams.map((q) => parseQueryStream(q.name, q.query).object));
+  const objectNameSet = new Set(objectNames);
   // Query streams' FROM objects are described once, together with the object streams.
-  const toDescribe = [...new Set([...objectNames, ...queryObjects])];
-  const describes = new Map<string, DescribeSObjectResult>();
+  const known = new Map<string, DescribeSObjectResult>();
   const objectStreams = new Map<string, AirbyteStream>();
-  await describeObjects(client, toDescribe, config.spec.concurrency, (outcome) => {
+  await describeObjects(client, [...new Set([...objectNames, ...queryObjects])], config.spec.concurrency, (outcome) => {
     if ("error" in outcome) {
       warn(
         `Skipping ${outcome.name}: Salesforce could not describe it (${outcome.error.errorCode}: ${outcome.error.salesforceMessage}).`,
@@ -49,16 +50,10 @@ export async function discover(client: SalesforceClient, config: Config, warn: W
       return;
     }
     if (objectNameSet.has(outcome.name)) objectStreams.set(outcome.name, buildObjectStream(outcome.describe, warn));
-    if (queryObjectSet.has(outcome.name)) describes.set(outcome.name, outcome.describe);
+    if (queryObjects.has(outcome.name)) known.set(outcome.name, outcome.describe);
   });
   const streams = objectNames.flatMap((name) => objectStreams.get(name) ?? []);
-  for (const [index, query] of queryStreams.entries()) {
-    const describe = describes.get(queryObjects[index]!);
-    if (!describe) {
-      warn(`Skipping query stream ${query.name}: its object ${queryObjects[index]} could not be described.`);
-      continue;
-    }
-    streams.push(buildQueryStream(query, describe, warn));
-  }
+  const resolved = await resolveQueryStreams(client, queryStreams, config.spec.concurrency, warn, known);
+  streams.push(...resolved.map(buildQueryStream));
   return { streams };
 }

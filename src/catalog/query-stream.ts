@@ -1,61 +1,25 @@
-import type { DescribeSObjectResult } from "jsforce";
-import type { QueryStreams } from "../generated/config.js";
 import type { AirbyteStream } from "../protocol/types.js";
-import { configError } from "../errors.js";
-import { buildObjectStream, chooseCursorField } from "./object-stream.js";
-
-type QueryStreamConfig = QueryStreams[number];
+import type { ResolvedQueryStream } from "../query-streams/resolve.js";
+import { BULK_UNSUPPORTED_FIELDS_KEY } from "./object-stream.js";
 
 /**
- * Query streams, first cut: the FROM object's describe gives the schema of the selected fields.
- * Relationship paths (Owner.Name) are typed as nullable strings until the SOQL parser of the
- * query-streams issue resolves them through the parent's describe.
+ * A query stream's catalog entry. Relationship paths are nested objects (`Owner: {Name}`), the shape
+ * REST returns and Bulk's dotted columns are converted to. Primary key Id when the query selects it;
+ * incremental when it selects a cursor field and has no LIMIT.
  */
-export function queryStreamSourceObject(query: QueryStreamConfig): string {
-  const from = /\bFROM\s+([A-Za-z][A-Za-z0-9_]*)/i.exec(query.query)?.[1];
-  if (!from)
-    throw configError(`query_streams '${query.name}': the query has no FROM object. Write it as SELECT … FROM Object.`);
-  return from;
-}
-
-export function selectedFields(query: QueryStreamConfig): string[] {
-  const list = /^\s*SELECT\s+([\s\S]+?)\s+FROM\s/i.exec(query.query)?.[1];
-  if (!list) throw configError(`query_streams '${query.name}': the query must start with SELECT and name its fields.`);
-  return list.split(",").map((field) => field.trim());
-}
-
-export function buildQueryStream(
-  query: QueryStreamConfig,
-  describe: DescribeSObjectResult,
-  warn: (message: string) => void,
-): AirbyteStream {
-  const objectStream = buildObjectStream(describe, warn);
-  const objectProperties = (objectStream.json_schema as { properties: Record<string, unknown> }).properties;
-  const byLowerName = new Map(Object.keys(objectProperties).map((name) => [name.toLowerCase(), name]));
-  const properties: Record<string, unknown> = {};
-  for (const field of selectedFields(query)) {
-    const name = byLowerName.get(field.toLowerCase());
-    if (name) properties[name] = objectProperties[name];
-    else if (field.includes(".")) properties[field] = { type: ["null", "string"] };
-    else throw configError(`query_streams '${query.name}': ${describe.name} has no field ${field}.`);
-  }
-  const cursor = chooseCursorField(describe.fields.filter((f) => f.name in properties));
+export function buildQueryStream(resolved: ResolvedQueryStream): AirbyteStream {
+  const { properties, cursorField } = resolved;
   return {
-    name: query.name,
+    name: resolved.name,
     json_schema: {
       $schema: "http://json-schema.org/draft-07/schema#",
       type: "object",
       additionalProperties: true,
       properties,
+      ...(resolved.bulkUnsupported.length > 0 ? { [BULK_UNSUPPORTED_FIELDS_KEY]: resolved.bulkUnsupported } : {}),
     },
-    supported_sync_modes: cursor ? ["full_refresh", "incremental"] : ["full_refresh"],
+    supported_sync_modes: cursorField ? ["full_refresh", "incremental"] : ["full_refresh"],
     ...("Id" in properties ? { source_defined_primary_key: [["Id"]] } : {}),
-    ...(cursor
-      ? {
-          source_defined_cursor: true,
-          default_cursor_field: [cursor],
-          is_resumable: true,
-        }
-      : {}),
+    ...(cursorField ? { source_defined_cursor: true, default_cursor_field: [cursorField], is_resumable: true } : {}),
   };
 }

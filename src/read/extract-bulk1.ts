@@ -72,7 +72,7 @@ export async function extractBulk1(
       }
       if (!(error instanceof BatchFailedError) || !TOO_BIG.test(error.batch.stateMessage))
         throw asStreamError(error, plan);
-      if (!chunking && chunkingFor()) {
+      if (!chunking && plan.pkChunkable && chunkingFor()) {
         sink.warn(
           `Stream '${plan.name}': the batch was too big for Salesforce (${error.batch.stateMessage}); running it again with PK chunking.`,
         );
@@ -90,7 +90,7 @@ export async function extractBulk1(
       throw asStreamError(error, plan);
     }
   };
-  await runWindow(window, bulk.pk_chunking ? chunkingFor() : undefined, 0);
+  await runWindow(window, bulk.pk_chunking && plan.pkChunkable ? chunkingFor() : undefined, 0);
 }
 
 function asStreamError(error: unknown, plan: StreamPlan): unknown {

@@ -9,33 +9,39 @@ import { isSalesforceIdentifier } from "../salesforce/soql.js";
 import { BULK_UNSUPPORTED_OBJECTS } from "../catalog/excluded-objects.js";
 import { BULK_UNSUPPORTED_TYPES } from "../catalog/json-schema.js";
 import { chooseCursorField } from "../catalog/object-stream.js";
+import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
+import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";
 
 export type JsonSchemaObject = { properties: Record<string, Record<string, unknown>> } & Record<string, unknown>;
 
 /** Everything `sync` needs to read one configured stream, decided before any job is created. */
 export interface StreamPlan {
   name: string;
+  /** The FROM object. */
   object: string;
-  /** Selected fields that exist in Salesforce now, in the catalog schema's order. */
+  /** Selected fields (relationship paths dotted) that exist in Salesforce now, in SELECT order. */
   fields: string[];
-  /** The catalog schema restricted to `fields`. */
+  /** The schema records are typed by. */
   schema: JsonSchemaObject;
   cursorField: string | undefined;
   incremental: boolean;
   api: "bulk" | "rest";
   /** Why REST, for the log line. */
   restReason: string | undefined;
-  userFilter: string | undefined;
   operation: QueryOperation;
+  /** The SOQL of a window, and of its first-change lookup. */
+  query: StreamQuery;
+  /** Bulk 1.0 PK chunking accepts only a plain WHERE (no ORDER BY or LIMIT). */
+  pkChunkable: boolean;
 }
 
 type Warn = (message: string) => void;
 
 /**
- * Checks the configured catalog against a fresh describe of its objects (Composite: one API call per
- * 25 streams) and turns each stream into a plan. Anything wrong with the catalog is one config_error
- * naming the stream, raised before any Bulk job exists. A field deleted in Salesforce since
- * discovery is dropped with a warning.
+ * Checks the configured catalog against fresh describes (Composite: one API call per 25 objects) and
+ * turns each stream into a plan. Anything wrong with the catalog is one config_error naming the
+ * stream, raised before any Bulk job exists. A field deleted in Salesforce since discovery is
+ * dropped from an object stream with a warning; a query stream's own query must still resolve.
  */
 export async function planStreams(
   client: SalesforceClient,
@@ -43,66 +49,83 @@ export async function planStreams(
   catalog: ConfiguredAirbyteCatalog,
   warn: Warn,
 ): Promise<StreamPlan[]> {
-  const configured = catalog.streams;
-  const queryStreamNames = new Set((config.spec.query_streams ?? []).map((q) => q.name));
+  const queryStreams = new Map((config.spec.query_streams ?? []).map((q) => [q.name, q]));
   const seen = new Set<string>();
-  for (const stream of configured) {
-    const name = stream.stream.name;
-    if (seen.has(name)) throw configError(`The catalog lists stream '${name}' twice. Keep one entry per stream.`);
-    seen.add(name);
-    if (queryStreamNames.has(name)) {
-      throw configError(`Stream '${name}' is a query stream; reading query streams is not supported yet.`);
-    }
-    if (!isSalesforceIdentifier(name)) {
+  for (const { stream } of catalog.streams) {
+    if (seen.has(stream.name))
+      throw configError(`The catalog lists stream '${stream.name}' twice. Keep one entry per stream.`);
+    seen.add(stream.name);
+    if (!queryStreams.has(stream.name) && !isSalesforceIdentifier(stream.name)) {
       throw configError(
-        `Stream '${name}' is not a Salesforce object name. Run discover again and use the streams it lists.`,
+        `Stream '${stream.name}' is not a Salesforce object name. Run discover again and use the streams it lists.`,
       );
     }
   }
-  const describes = new Map<string, DescribeSObjectResult>();
-  await describeObjects(
+  const objectStreams = catalog.streams.filter((s) => !queryStreams.has(s.stream.name));
+  const describes = await describeCatalogObjects(
     client,
-    configured.map((s) => s.stream.name),
-    config.spec.concurrency,
-    (outcome) => {
-      if ("describe" in outcome) {
-        describes.set(outcome.name, outcome.describe);
-        return;
-      }
-      const { error } = outcome;
-      if (error.status === 404 || error.errorCode === "NOT_FOUND" || error.errorCode === "INVALID_TYPE") {
-        throw configError(
-          `The catalog names object '${outcome.name}', which this Salesforce org does not have (or the user cannot see). Run discover again and refresh the connection's streams.`,
-        );
-      }
-      throw new ConnectorError(
-        `Salesforce could not describe '${outcome.name}' (${error.errorCode}: ${error.salesforceMessage}). Run the sync again; if it persists, deselect the stream.`,
-        "transient_error",
-      );
-    },
+    config,
+    objectStreams.map((s) => s.stream.name),
   );
-  return configured.map((stream) => planStream(stream, describes.get(stream.stream.name)!, config, warn));
+  const configuredQueries = catalog.streams.flatMap((s) => queryStreams.get(s.stream.name) ?? []);
+  const resolved = new Map(
+    (await resolveQueryStreams(client, configuredQueries, config.spec.concurrency, warn)).map((r) => [r.name, r]),
+  );
+  return catalog.streams.map((configured) => {
+    const query = resolved.get(configured.stream.name);
+    return query
+      ? planQueryStream(configured, query, config)
+      : planObjectStream(configured, describes.get(configured.stream.name)!, config, warn);
+  });
 }
 
-function planStream(
+async function describeCatalogObjects(
+  client: SalesforceClient,
+  config: Config,
+  names: string[],
+): Promise<Map<string, DescribeSObjectResult>> {
+  const describes = new Map<string, DescribeSObjectResult>();
+  await describeObjects(client, names, config.spec.concurrency, (outcome) => {
+    if ("describe" in outcome) {
+      describes.set(outcome.name, outcome.describe);
+      return;
+    }
+    const { error } = outcome;
+    if (error.status === 404 || error.errorCode === "NOT_FOUND" || error.errorCode === "INVALID_TYPE") {
+      throw configError(
+        `The catalog names object '${outcome.name}', which this Salesforce org does not have (or the user cannot see). Run discover again and refresh the connection's streams.`,
+      );
+    }
+    throw new ConnectorError(
+      `Salesforce could not describe '${outcome.name}' (${error.errorCode}: ${error.salesforceMessage}). Run the sync again; if it persists, deselect the stream.`,
+      "transient_error",
+    );
+  });
+  return describes;
+}
+
+function checkSyncMode(configured: ConfiguredAirbyteStream): void {
+  const { name, supported_sync_modes: supported } = configured.stream;
+  if (!supported.includes(configured.sync_mode)) {
+    throw configError(
+      `Stream '${name}' is configured for ${configured.sync_mode}, which it does not support (${supported.join(", ")}). Change the stream's sync mode.`,
+    );
+  }
+}
+
+function planObjectStream(
   configured: ConfiguredAirbyteStream,
   describe: DescribeSObjectResult,
   config: Config,
   warn: Warn,
 ): StreamPlan {
   const name = configured.stream.name;
+  checkSyncMode(configured);
   const catalogSchema = configured.stream.json_schema as Partial<JsonSchemaObject>;
-  const catalogProperties = catalogSchema.properties ?? {};
   const describeFields = new Map<string, Field>(describe.fields.map((f) => [f.name, f]));
-
-  if (!configured.stream.supported_sync_modes.includes(configured.sync_mode)) {
-    throw configError(
-      `Stream '${name}' is configured for ${configured.sync_mode}, which it does not support (${configured.stream.supported_sync_modes.join(", ")}). Change the stream's sync mode.`,
-    );
-  }
   const fields: string[] = [];
   const properties: Record<string, Record<string, unknown>> = {};
-  for (const [field, fieldSchema] of Object.entries(catalogProperties)) {
+  for (const [field, fieldSchema] of Object.entries(catalogSchema.properties ?? {})) {
     if (!isSalesforceIdentifier(field)) {
       throw configError(
         `Stream '${name}' selects '${field}', which is not a Salesforce field name. Run discover again and reset the stream's schema.`,
@@ -121,7 +144,6 @@ function planStream(
     throw configError(
       `Stream '${name}' selects no field that exists in Salesforce. Run discover again and select fields.`,
     );
-
   const incremental = configured.sync_mode === "incremental";
   const cursorField = chooseCursorField(describe.fields);
   if (incremental && cursorField === undefined) {
@@ -129,12 +151,10 @@ function planStream(
       `Stream '${name}' has no SystemModstamp, LastModifiedDate or CreatedDate, so it cannot sync incrementally. Use full_refresh.`,
     );
   }
-  const unsupportedFields = fields.filter((f) => BULK_UNSUPPORTED_TYPES.has(describeFields.get(f)!.type));
+  const unsupported = fields.filter((f) => BULK_UNSUPPORTED_TYPES.has(describeFields.get(f)!.type));
   const restReason = BULK_UNSUPPORTED_OBJECTS.has(describe.name)
     ? "the Bulk API does not support this object"
-    : unsupportedFields.length > 0
-      ? `the Bulk API cannot select ${unsupportedFields.join(", ")} (compound or base64 fields)`
-      : undefined;
+    : bulkFieldsReason(unsupported);
   return {
     name,
     object: describe.name,
@@ -144,9 +164,43 @@ function planStream(
     incremental,
     api: restReason ? "rest" : "bulk",
     restReason,
-    userFilter: objectFilter(config, describe.name),
     operation: config.spec.source_action === "query_all" ? "queryAll" : "query",
+    query: objectStreamQuery(describe.name, fields, objectFilter(config, describe.name), cursorField),
+    pkChunkable: true,
   };
+}
+
+function planQueryStream(
+  configured: ConfiguredAirbyteStream,
+  resolved: ResolvedQueryStream,
+  config: Config,
+): StreamPlan {
+  checkSyncMode(configured);
+  const incremental = configured.sync_mode === "incremental";
+  if (incremental && resolved.cursorField === undefined) {
+    throw configError(
+      `Query stream '${resolved.name}' selects no SystemModstamp, LastModifiedDate or CreatedDate (or has a LIMIT), so it cannot sync incrementally. Use full_refresh or select the cursor field.`,
+    );
+  }
+  const restReason = bulkFieldsReason(resolved.bulkUnsupported);
+  const { parsed } = resolved;
+  return {
+    name: resolved.name,
+    object: parsed.object,
+    fields: parsed.fields,
+    schema: { type: "object", properties: resolved.properties },
+    cursorField: resolved.cursorField,
+    incremental,
+    api: restReason ? "rest" : "bulk",
+    restReason,
+    operation: config.spec.source_action === "query_all" ? "queryAll" : "query",
+    query: queryStreamQuery(parsed, resolved.cursorField),
+    pkChunkable: parsed.orderBy === undefined && parsed.limit === undefined,
+  };
+}
+
+function bulkFieldsReason(fields: string[]): string | undefined {
+  return fields.length > 0 ? `the Bulk API cannot select ${fields.join(", ")} (compound or base64 fields)` : undefined;
 }
 
 /** object_filters entries match the object name case-insensitively, as SOQL does. */

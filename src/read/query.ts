@@ -1,5 +1,5 @@
-import type { StreamPlan } from "./plan.js";
 import { buildQuery } from "../salesforce/soql.js";
+import { addWindowToQuery, queryWithoutWindow, type ParsedQuery } from "../query-streams/parse.js";
 
 /** A half-open range [from, to) on the stream's cursor. */
 export interface Window {
@@ -7,12 +7,41 @@ export interface Window {
   to: Date;
 }
 
+/** The SOQL a stream runs: one per window (or one for full refresh), and the first-change lookup. */
+export interface StreamQuery {
+  select(window?: Window): string;
+  /** The earliest cursor value in the window: `SELECT cursor … ORDER BY cursor ASC LIMIT 1`. */
+  firstChange(window: Window): string;
+}
+
+/** Object streams: the selected fields, the object's object_filters condition, the window. */
+export function objectStreamQuery(
+  object: string,
+  fields: string[],
+  userFilter: string | undefined,
+  cursorField: string | undefined,
+): StreamQuery {
+  const build = (selected: string[], window?: Window): string =>
+    buildQuery({ object, fields: selected, userFilter, window: window && { cursorField: cursorField!, ...window } });
+  return {
+    select: (window) => build(fields, window),
+    firstChange: (window) => `${build([cursorField!], window)} ORDER BY ${cursorField} ASC LIMIT 1`,
+  };
+}
+
+/** Query streams: the user's query with the window AND-ed into its WHERE, before ORDER BY/LIMIT. */
+export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | undefined): StreamQuery {
+  return {
+    select: (window) =>
+      window ? addWindowToQuery(parsed, { cursorField: cursorField!, ...window }) : queryWithoutWindow(parsed),
+    firstChange: (window) => {
+      const bare: ParsedQuery = { ...parsed, fields: [cursorField!], orderBy: undefined, limit: undefined };
+      return `${addWindowToQuery(bare, { cursorField: cursorField!, ...window })} ORDER BY ${cursorField} ASC LIMIT 1`;
+    },
+  };
+}
+
 /** The stream's SOQL for one window (or, for full refresh, without one). */
-export function windowQuery(plan: StreamPlan, window?: Window): string {
-  return buildQuery({
-    object: plan.object,
-    fields: plan.fields,
-    userFilter: plan.userFilter,
-    window: window && { cursorField: plan.cursorField!, from: window.from, to: window.to },
-  });
+export function windowQuery(plan: { query: StreamQuery }, window?: Window): string {
+  return plan.query.select(window);
 }

@@ -55,7 +55,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
  */
 async function skipEmptyStart(ctx: SyncContext, plan: StreamPlan, start: Date, end: Date): Promise<Date> {
   try {
-    const first = await earliestCursor(ctx.client, plan, start, end);
+    const first = await earliestCursor(ctx.client, plan, { from: start, to: end });
     if (first === undefined) return end;
     return first === null || first < start ? start : first;
   } catch (error) {

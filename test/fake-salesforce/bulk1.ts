@@ -9,6 +9,7 @@ import { randomId } from "./ids.js";
 import type { FieldModel, ObjectModel } from "./org.js";
 import { restDatetime } from "./render.js";
 import { columnValue, Evaluator } from "./soql/evaluate.js";
+import { parseSoql } from "./soql/parser.js";
 import { planQuery, type Plan } from "./soql/plan.js";
 import type { FakeState } from "./state.js";
 import { hasRoot, tagValue, xmlEscape } from "./xml.js";
@@ -60,6 +61,8 @@ export interface Bulk1Batch {
   /** The state it ends in once processed (NotProcessed: a PK-chunked original batch). */
   outcome: "Completed" | "Failed" | "NotProcessed";
   failMessage?: string;
+  /** The SOQL this batch runs (for a PK chunk, the query with the chunk's Id range AND-ed in). */
+  request: string;
   plan?: Plan;
   /** Data version the rows were read at. */
   version: number;
@@ -107,17 +110,24 @@ function xmlDocument(root: string, lines: string[]): Result {
   };
 }
 
-/** REST-style error -> Bulk 1.0 exception code, status and message. */
-const MAPPED: Record<string, [number, string, string]> = {
+/**
+ * Pipeline (REST-style) errors -> Bulk 1.0 status, exception code and message. Others (the injected
+ * 500 UNKNOWN_EXCEPTION / 503 SERVER_UNAVAILABLE, and the handlers' own Bulk 1.0 codes) pass through.
+ */
+const MAPPED: Record<string, [number, string, string | undefined]> = {
   INVALID_SESSION_ID: [400, "InvalidSessionId", "Invalid session id"],
   REQUEST_LIMIT_EXCEEDED: [403, "ExceededQuota", "TotalRequests Limit exceeded."],
   API_DISABLED_FOR_ORG: [400, "FeatureNotEnabled", "Bulk API is not enabled for this Organization or Partner"],
   NOT_FOUND: [404, "InvalidUrl", "The requested resource does not exist"],
+  METHOD_NOT_ALLOWED: [405, "MethodNotAllowed", undefined],
 };
 
 /** Bulk 1.0 error body: `<error xmlns=...><exceptionCode/><exceptionMessage/></error>` (or its JSON form). */
 export function renderBulk1Error(e: ApiError, headers: IncomingHttpHeaders): Result {
-  const [status, code, message] = MAPPED[e.errorCode] ?? [e.status, e.errorCode, e.message];
+  const mapped = MAPPED[e.errorCode];
+  const [status, code, message] = mapped
+    ? [mapped[0], mapped[1], mapped[2] ?? e.message]
+    : [e.status, e.errorCode, e.message];
   if (isJsonRequest(headers)) return json(status, { exceptionCode: code, exceptionMessage: message });
   const text =
     `${DECL}<error xmlns="${ASYNC_NS}"><exceptionCode>${xmlEscape(code)}</exceptionCode>` +
@@ -450,6 +460,39 @@ function chunkingFailure(ctx: Ctx, job: Bulk1Job, plan: Plan): string | undefine
   return undefined;
 }
 
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** The next 15-character Id in base-62 order: the exclusive upper bound just past `id`. */
+function nextId(id: string): string {
+  const chars = id.split("");
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const d = BASE62.indexOf(chars[i]!);
+    if (d >= 0 && d < BASE62.length - 1) {
+      chars[i] = BASE62[d + 1]!;
+      return chars.join("");
+    }
+    chars[i] = "0";
+  }
+  return `${id}0`;
+}
+
+/** The chunk's query, as Salesforce shows it for a chunk batch: the Id range AND-ed into the WHERE. */
+function chunkSoql(soql: string, field: string, lo: string, hi: string): string {
+  const range = `${field} >= '${lo}' AND ${field} < '${hi}'`;
+  const span = parseSoql(soql).whereSpan;
+  if (!span) return `${soql} WHERE ${range}`;
+  const tail = soql.slice(span.end).trim();
+  return `${soql.slice(0, span.keyword)}WHERE (${soql.slice(span.start, span.end).trim()}) AND ${range}${tail ? ` ${tail}` : ""}`;
+}
+
+interface Chunk {
+  rows: Uint32Array;
+  /** The chunk's Id range [lo, hi) and the field it applies to (Id, or the reference to `parent`). */
+  field: string;
+  lo: string;
+  hi: string;
+}
+
 /** Row numbers of `obj` existing at `version`, in Id order, from `startRow` on. */
 function rowsInIdOrder(obj: ObjectModel, version: number, startRow?: string): Uint32Array {
   const store = obj.store;
@@ -485,7 +528,7 @@ function rowsInIdOrder(obj: ObjectModel, version: number, startRow?: string): Ui
  * PK chunks: boundaries every chunkSize Ids over ALL rows of the object (deleted ones included, as
  * documented), or of the parent object with `parent=`; each chunk is then filtered by the query.
  */
-function chunkRows(ctx: Ctx, job: Bulk1Job, plan: Plan, version: number): Uint32Array[] {
+function chunkRows(ctx: Ctx, job: Bulk1Job, plan: Plan, version: number): Chunk[] {
   const org = ctx.state.org;
   const obj = job.obj;
   const pk = job.pk!;
@@ -495,20 +538,32 @@ function chunkRows(ctx: Ctx, job: Bulk1Job, plan: Plan, version: number): Uint32
     (includeDeleted || !obj.store.isDeleted(i, version)) && (!plan.where || ev.matches(i, plan.where));
   const parent = pk.parent === undefined ? undefined : org.get(pk.parent);
 
+  const chunked = parent ?? obj;
+  const ordered = rowsInIdOrder(chunked, version, pk.startRow);
+  const idAt = (k: number): string => id15(chunked.store.idOf(ordered[k]!));
+  // Boundaries: the first Id of every chunk, then the Id just past the last one.
+  const bounds: string[] = [];
+  for (let s = 0; s < ordered.length; s += pk.chunkSize) bounds.push(idAt(s));
+  const first = pk.startRow === undefined ? undefined : id15(pk.startRow);
+  if (bounds.length === 0) {
+    const none = first ?? "000000000000000";
+    return [{ rows: new Uint32Array(0), field: "Id", lo: none, hi: none }];
+  }
+  const end = nextId(idAt(ordered.length - 1));
+  const range = (k: number): { lo: string; hi: string } => ({
+    lo: k === 0 && first !== undefined ? first : bounds[k]!,
+    hi: bounds[k + 1] ?? end,
+  });
+
   if (!parent || parent === obj) {
-    const ordered = rowsInIdOrder(obj, version, pk.startRow);
-    const chunks: Uint32Array[] = [];
-    for (let s = 0; s === 0 || s < ordered.length; s += pk.chunkSize) {
-      chunks.push(ordered.subarray(s, s + pk.chunkSize).filter(keep));
-    }
-    return chunks;
+    return bounds.map((_, k) => ({
+      rows: ordered.subarray(k * pk.chunkSize, (k + 1) * pk.chunkSize).filter(keep),
+      field: "Id",
+      ...range(k),
+    }));
   }
 
   // Chunked on the parent's Ids: a row belongs to the chunk holding the parent it references.
-  const parents = rowsInIdOrder(parent, version, pk.startRow);
-  const bounds: string[] = [];
-  for (let s = 0; s < parents.length; s += pk.chunkSize) bounds.push(id15(parent.store.idOf(parents[s]!)));
-  if (bounds.length === 0) return [new Uint32Array(0)];
   const ref = parentReference(obj, parent)!;
   const lists: number[][] = bounds.map(() => []);
   for (let i = 0; i < obj.store.size; i++) {
@@ -523,9 +578,9 @@ function chunkRows(ctx: Ctx, job: Bulk1Job, plan: Plan, version: number): Uint32
       if (bounds[mid]! <= target) lo = mid + 1;
       else hi = mid;
     }
-    if (lo > 0 && keep(i)) lists[lo - 1]!.push(i);
+    if (lo > 0 && target < end && keep(i)) lists[lo - 1]!.push(i);
   }
-  return lists.map((l) => Uint32Array.from(l));
+  return lists.map((l, k) => ({ rows: Uint32Array.from(l), field: ref.name, ...range(k) }));
 }
 
 function resultFiles(state: FakeState, rows: number): ResultFile[] {
@@ -537,7 +592,11 @@ function resultFiles(state: FakeState, rows: number): ResultFile[] {
   return files;
 }
 
-function addBatch(ctx: Ctx, job: Bulk1Job, fields: Partial<Bulk1Batch> & Pick<Bulk1Batch, "outcome">): Bulk1Batch {
+function addBatch(
+  ctx: Ctx,
+  job: Bulk1Job,
+  fields: Partial<Bulk1Batch> & Pick<Bulk1Batch, "outcome" | "request">,
+): Bulk1Batch {
   const state = ctx.state;
   const created = now(state);
   const rows = fields.rows ?? new Uint32Array(0);
@@ -586,7 +645,7 @@ export function bulk1CreateBatch(ctx: Ctx): Result {
   if (plan && job.pk) failure = chunkingFailure(ctx, job, plan);
 
   if (failure !== undefined || !plan) {
-    const batch = addBatch(ctx, job, { outcome: "Failed", failMessage: failure, plan, version });
+    const batch = addBatch(ctx, job, { outcome: "Failed", failMessage: failure, request: soql, plan, version });
     return batchResponse(batch, 201);
   }
   if (!job.pk) {
@@ -595,6 +654,7 @@ export function bulk1CreateBatch(ctx: Ctx): Result {
     const batch = addBatch(ctx, job, {
       outcome: fault ? "Failed" : "Completed",
       failMessage: fault ? (fault.message ?? DEFAULT_QUERY_TIMEOUT_MESSAGE) : undefined,
+      request: soql,
       plan,
       version,
       rows,
@@ -602,15 +662,16 @@ export function bulk1CreateBatch(ctx: Ctx): Result {
     return batchResponse(batch, 201);
   }
   // PK chunking: the original batch is NotProcessed once its chunk batches exist.
-  const original = addBatch(ctx, job, { outcome: "NotProcessed", plan, version });
-  for (const rows of chunkRows(ctx, job, plan, version)) {
+  const original = addBatch(ctx, job, { outcome: "NotProcessed", request: soql, plan, version });
+  for (const chunk of chunkRows(ctx, job, plan, version)) {
     const fault = state.faults.takeBatch("batch_failed");
     addBatch(ctx, job, {
       outcome: fault ? "Failed" : "Completed",
       failMessage: fault ? (fault.message ?? DEFAULT_BATCH_FAILED_MESSAGE) : undefined,
+      request: chunkSoql(soql, chunk.field, chunk.lo, chunk.hi),
       plan,
       version,
-      rows,
+      rows: chunk.rows,
     });
   }
   return batchResponse(original, 201);
@@ -636,6 +697,12 @@ export function bulk1BatchStatus(ctx: Ctx): Result {
   const batch = batchFor(ctx, jobFor(ctx));
   observe(ctx.state, batch);
   return batchResponse(batch, 200);
+}
+
+/** GET .../batch/{batchId}/request: the SOQL the batch runs (a chunk's carries its Id range). */
+export function bulk1BatchRequest(ctx: Ctx): Result {
+  const batch = batchFor(ctx, jobFor(ctx));
+  return { status: 200, contentType: "text/csv", text: batch.request };
 }
 
 function completedBatch(ctx: Ctx): Bulk1Batch {

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { identity, oauthRevoke, oauthToken, soapLogin } from "./auth.js";
 import {
   bulk1BatchList,
+  bulk1BatchRequest,
   bulk1BatchStatus,
   bulk1CreateBatch,
   bulk1CreateJob,
@@ -134,6 +135,7 @@ export const ROUTES: Route[] = [
   async1("GET", `/job/${ID}/batch`, "bulk1_batch_list", bulk1BatchList),
   async1("POST", `/job/${ID}/batch`, "bulk1_create_batch", bulk1CreateBatch),
   async1("GET", `/job/${ID}/batch/${ID}`, "bulk1_batch_status", bulk1BatchStatus),
+  async1("GET", `/job/${ID}/batch/${ID}/request`, "bulk1_batch_request", bulk1BatchRequest),
   async1("GET", `/job/${ID}/batch/${ID}/result`, "bulk1_result_list", bulk1ResultList),
   async1("GET", `/job/${ID}/batch/${ID}/result/${ID}`, "bulk1_result", bulk1Result),
 ];

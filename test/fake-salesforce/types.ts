@@ -23,6 +23,7 @@ export type RequestKind =
   | "bulk1_create_batch"
   | "bulk1_batch_list"
   | "bulk1_batch_status"
+  | "bulk1_batch_request"
   | "bulk1_result_list"
   | "bulk1_result"
   | "other";

@@ -34,6 +34,8 @@ export interface SoqlQuery {
   select: PathRef[];
   from: PathRef;
   where?: Expr;
+  /** Where the WHERE keyword and its condition's text start, and where the condition ends. */
+  whereSpan?: { keyword: number; start: number; end: number };
   orderBy: OrderItem[];
   limit?: number;
   offset?: number;
@@ -231,8 +233,10 @@ class Parser {
     const from = this.ident();
     const q: SoqlQuery = { text: this.text, count, select, from, orderBy: [] };
     if (this.isKeyword("WHERE")) {
-      this.next();
+      const keyword = this.next().pos;
+      const start = this.peek().pos;
       q.where = this.orExpr();
+      q.whereSpan = { keyword, start, end: this.peek().pos };
     }
     if (this.isKeyword("ORDER")) {
       this.next();

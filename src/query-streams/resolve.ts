@@ -35,11 +35,46 @@ export async function resolveQueryStreams(
   warn: Warn,
   known: Map<string, DescribeSObjectResult> = new Map(),
 ): Promise<ResolvedQueryStream[]> {
-  const parsed = queries.map((q) => ({ name: q.name, parsed: parseQueryStream(q.name, q.query) }));
+  const outcomes = await resolveEach(client, queries, concurrency, warn, known);
+  const resolved: ResolvedQueryStream[] = [];
+  for (const outcome of outcomes) {
+    if ("error" in outcome) throw outcome.error;
+    resolved.push(outcome);
+  }
+  return resolved;
+}
+
+export interface FailedQuery {
+  name: string;
+  error: unknown;
+}
+
+/** Like resolveQueryStreams, but every query gets its own outcome: `check` reports each bad query. */
+export async function resolveEach(
+  client: SalesforceClient,
+  queries: readonly QueryStreamConfig[],
+  concurrency: number,
+  warn: Warn,
+  known: Map<string, DescribeSObjectResult> = new Map(),
+): Promise<Array<ResolvedQueryStream | FailedQuery>> {
+  const parsed = queries.map((q): { name: string; parsed: ParsedQuery } | FailedQuery => {
+    try {
+      return { name: q.name, parsed: parseQueryStream(q.name, q.query) };
+    } catch (error) {
+      return { name: q.name, error };
+    }
+  });
   const describes = new Map(known);
   for (let round = 0; ; round++) {
     const missing = new Set<string>();
-    const results = parsed.map((q) => resolveOne(q.name, q.parsed, describes, missing, warn));
+    const results = parsed.map((q): ResolvedQueryStream | FailedQuery | undefined => {
+      if ("error" in q) return q;
+      try {
+        return resolveOne(q.name, q.parsed, describes, missing, warn);
+      } catch (error) {
+        return { name: q.name, error };
+      }
+    });
     if (missing.size === 0) return results.map((r) => r!);
     if (round > 6) throw new Error("query stream relationship paths did not resolve");
     await describeObjects(client, [...missing], concurrency, (outcome) => {

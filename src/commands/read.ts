@@ -1,5 +1,6 @@
-import type { MessageWriter } from "../protocol/writer.js";
+import type { SyncOutput } from "../read/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
+import type { Config } from "../config.js";
 import { loadConfigFile, readJsonFile } from "../config.js";
 import { configError } from "../errors.js";
 import { formatAjvErrors, validateConfiguredCatalog } from "../protocol/validate.js";
@@ -14,8 +15,8 @@ export interface ReadOptions {
   state?: string;
 }
 
-/** read: validate config, catalog and state, plan every stream against a fresh describe, then sync. */
-export async function read(options: ReadOptions, writer: MessageWriter): Promise<void> {
+/** Airbyte `read`: config, configured catalog and optional state from files. */
+export async function read(options: ReadOptions, output: SyncOutput): Promise<void> {
   const syncStartedAt = new Date();
   const config = await loadConfigFile(options.config, syncStartedAt);
   const catalog = await readJsonFile(options.catalog, "catalog");
@@ -25,16 +26,25 @@ export async function read(options: ReadOptions, writer: MessageWriter): Promise
     );
   }
   const stateInput = options.state === undefined ? undefined : await readJsonFile(options.state, "state");
-  const client = await connect(config, writer);
-  const plans = await planStreams(
-    client,
-    config,
-    catalog as ConfiguredAirbyteCatalog,
-    (message) => void writer.log("WARN", message),
-  );
+  await runRead(config, catalog as ConfiguredAirbyteCatalog, stateInput, output, syncStartedAt);
+}
+
+/**
+ * The read both protocols share: plan every stream against a fresh describe, check the state
+ * against the plans (both before any Bulk job exists), then sync.
+ */
+export async function runRead(
+  config: Config,
+  catalog: ConfiguredAirbyteCatalog,
+  stateInput: unknown,
+  output: SyncOutput,
+  syncStartedAt = new Date(),
+): Promise<void> {
+  const client = await connect(config, output);
+  const plans = await planStreams(client, config, catalog, (message) => void output.log("WARN", message));
   const states = parseInputState(
     stateInput ?? null,
     plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
   );
-  await runSync(plans, states, { client, config, writer, syncStartedAt });
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt });
 }

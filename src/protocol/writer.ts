@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import type { AirbyteMessage, AirbyteStreamStatus } from "./types.js";
 import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
+import type { SyncOutput } from "../read/sync-output.js";
 
 /** Bytes gathered before one write to stdout: fewer, larger writes are what makes a million records cheap. */
 const FLUSH_BYTES = 256 * 1024;
@@ -12,7 +13,7 @@ export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
  * The one writer of stdout: every line is one Airbyte message. Records are serialised once, batched,
  * and writes wait for 'drain' when the reader is slower than we are (backpressure).
  */
-export class MessageWriter {
+export class MessageWriter implements SyncOutput {
   private buffer: string[] = [];
   private bufferedBytes = 0;
 
@@ -28,8 +29,8 @@ export class MessageWriter {
   }
 
   /** The hot path: each entry of `dataJson` is one record's data, already serialised. */
-  async records(streamJson: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
-    const prefix = `{"type":"RECORD","record":{"stream":${streamJson},"data":`;
+  async records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
+    const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`;
     const suffix = `,"emitted_at":${emittedAt}}}\n`;
     for (const data of dataJson) {
       const line = prefix + data + suffix;

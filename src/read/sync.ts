@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { MessageWriter } from "../protocol/writer.js";
+import type { SyncOutput } from "./sync-output.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
@@ -12,7 +12,7 @@ import { earliestCursor } from "./first-change.js";
 export interface SyncContext {
   client: SalesforceClient;
   config: Config;
-  writer: MessageWriter;
+  writer: SyncOutput;
   syncStartedAt: Date;
 }
 
@@ -127,7 +127,6 @@ async function syncIncremental(
 
 /** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates. */
 class StreamSink implements RecordSink {
-  private readonly streamJson: string;
   private running = false;
   private windowRecords = 0;
   private estimatedBefore = 0;
@@ -135,17 +134,15 @@ class StreamSink implements RecordSink {
 
   constructor(
     private readonly name: string,
-    private readonly writer: MessageWriter,
-  ) {
-    this.streamJson = JSON.stringify(name);
-  }
+    private readonly writer: SyncOutput,
+  ) {}
 
   async records(batch: string[]): Promise<void> {
     if (!this.running) {
       this.running = true;
       await this.writer.streamStatus(this.name, "RUNNING");
     }
-    await this.writer.records(this.streamJson, batch, Date.now());
+    await this.writer.records(this.name, batch, Date.now());
     this.windowRecords += batch.length;
   }
 

@@ -30,7 +30,7 @@ describe("MessageWriter", () => {
     const record = JSON.stringify({ Id: "001", Name: "x".repeat(500) });
     for (let batch = 0; batch < 40; batch++) {
       await writer.records(
-        '"Account"',
+        "Account",
         Array.from({ length: 200 }, () => record),
         1,
       );
@@ -50,9 +50,9 @@ describe("MessageWriter", () => {
   it("keeps message order: a STATE comes after the records written before it", async () => {
     const sink = new SlowSink(0);
     const writer = new MessageWriter(sink);
-    await writer.records('"A"', ['{"Id":"1"}', '{"Id":"2"}'], 5);
+    await writer.records("A", ['{"Id":"1"}', '{"Id":"2"}'], 5);
     await writer.streamState("A", { SystemModstamp: "2024-01-01T00:00:00.000Z" }, 2);
-    await writer.records('"A"', ['{"Id":"3"}'], 6);
+    await writer.records("A", ['{"Id":"3"}'], 6);
     await writer.flush();
     await new Promise((resolve) => sink.end(resolve));
     const types = sink.chunks

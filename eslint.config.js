@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "src/protocol/generated/", "src/generated/", "coverage/", ".bench-tmp/"] },
+  { ignores: ["dist/", "node_modules/", "src/protocol/generated/", "src/generated/", "coverage/", ".tools-build/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

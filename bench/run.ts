@@ -5,7 +5,7 @@
  *
  *   npm run bench                      1,000,000 rows, plus the RSS check at 200k and 2M rows
  *   npm run bench -- --rows 300000 --rss-sizes 100000,600000
- *   npm run bench -- --bulk 1.0        read through Bulk 1.0 with PK chunking instead
+ *   npm run bench -- --bulk 2.0        only Bulk 2.0 (default: 2.0 and 1.0 with PK chunking)
  */
 import { spawn } from "node:child_process";
 import { openSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -18,7 +18,7 @@ for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const rows = Number(args.get("rows") ?? 1_000_000);
 const rssSizes = (args.get("rss-sizes") ?? "200000,2000000").split(",").filter(Boolean).map(Number);
-const bulkVersion = args.get("bulk") ?? "2.0";
+const bulkVersions = (args.get("bulk") ?? "2.0,1.0").split(",");
 const repoRoot = resolve(import.meta.dirname, "../..");
 
 /** ~20 mixed-type columns, like a typical custom object. */
@@ -96,7 +96,7 @@ async function physicalLimit(fake: FakeSalesforce, soql: string): Promise<Measur
 }
 
 /** The connector: `read` of the whole object as a child process, stdout to /dev/null, peak RSS from /proc. */
-async function connectorRead(fake: FakeSalesforce): Promise<Measure> {
+async function connectorRead(fake: FakeSalesforce, bulkVersion: string): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), "sf-bench-"));
   const c = fake.credentials;
   const config = {
@@ -204,14 +204,18 @@ async function discoverSchema(dir: string): Promise<Record<string, unknown>> {
   return stream.json_schema;
 }
 
-async function measure(count: number): Promise<{ limit: Measure; connector: Measure }> {
-  const fake = await startFakeSalesforce({ objects: [benchObject(count)], bulk2PollsUntilComplete: 1 });
+async function measure(count: number, bulk: string): Promise<{ limit: Measure; connector: Measure }> {
+  const fake = await startFakeSalesforce({
+    objects: [benchObject(count)],
+    bulk2PollsUntilComplete: 1,
+    bulk1PollsUntilComplete: 1,
+  });
   try {
     const soql = `SELECT ${benchObject(0)
       .fields!.map((f) => f.name)
       .join(", ")} FROM Bench__c`;
     const limit = await physicalLimit(fake, soql);
-    const connector = await connectorRead(fake);
+    const connector = await connectorRead(fake, bulk);
     return { limit, connector };
   } finally {
     await fake.stop();
@@ -222,27 +226,31 @@ const print = (line: string): void => void process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-const main = await measure(rows);
-const mb = main.limit.bytes / 1e6;
-const limitRate = main.limit.rows / main.limit.seconds;
-const connectorRate = rows / main.connector.seconds;
-print(`Bulk ${bulkVersion} full refresh of ${fmt(rows)} rows x 20 columns (${fmt(mb, 1)} MB of CSV, gzip on the wire)`);
-print(
-  `  physical limit (GET + gunzip + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`,
-);
-print(
-  `  connector read to /dev/null:             ${fmt(connectorRate)} records/s, ${fmt(mb / main.connector.seconds, 1)} MB/s, peak RSS ${fmt(main.connector.peakRssMb!, 1)} MB, ${main.connector.requests} requests`,
-);
-print(`  ratio connector/limit: ${fmt(connectorRate / limitRate, 2)} (target >= 0.60)`);
+let failed = false;
+for (const bulk of bulkVersions) {
+  const main = await measure(rows, bulk);
+  const mb = main.limit.bytes / 1e6;
+  const limitRate = main.limit.rows / main.limit.seconds;
+  const connectorRate = rows / main.connector.seconds;
+  const label = bulk === "1.0" ? "Bulk 1.0, PK chunking 100,000" : "Bulk 2.0";
+  print(`${label}: full refresh of ${fmt(rows)} rows x 20 columns (${fmt(mb, 1)} MB of CSV, gzip on the wire)`);
+  print(
+    `  physical limit (Bulk 2.0 GET + gunzip + csv-parse only): ${fmt(limitRate)} records/s, ${fmt(mb / main.limit.seconds, 1)} MB/s`,
+  );
+  print(
+    `  connector read to /dev/null: ${fmt(connectorRate)} records/s, ${fmt(mb / main.connector.seconds, 1)} MB/s, peak RSS ${fmt(main.connector.peakRssMb!, 1)} MB, ${main.connector.requests} API requests`,
+  );
+  print(`  ratio connector/limit: ${fmt(connectorRate / limitRate, 2)} (target >= 0.60)`);
+  failed ||= connectorRate / limitRate < 0.6 || main.connector.peakRssMb! >= 200;
+}
 const rssFigures: Array<[number, number]> = [];
 for (const size of rssSizes) {
-  const m = await measure(size);
+  const m = await measure(size, "2.0");
   rssFigures.push([size, m.connector.peakRssMb!]);
   print(
-    `  peak RSS at ${fmt(size)} rows: ${fmt(m.connector.peakRssMb!, 1)} MB (${fmt(size / m.connector.seconds)} records/s)`,
+    `  Bulk 2.0 peak RSS at ${fmt(size)} rows: ${fmt(m.connector.peakRssMb!, 1)} MB (${fmt(size / m.connector.seconds)} records/s)`,
   );
 }
-let failed = connectorRate / limitRate < 0.6 || main.connector.peakRssMb! >= 200;
 if (rssFigures.length >= 2) {
   const values = rssFigures.map(([, v]) => v);
   const spread = (Math.max(...values) - Math.min(...values)) / Math.min(...values);

@@ -86,7 +86,8 @@ export class MessageWriter implements SyncOutput {
         error: {
           message: error.message,
           internal_message: error.internalMessage ?? describeCause(error),
-          stack_trace: error.stack,
+          // An unforeseen error's own stack says where it happened; the wrapper's would not.
+          stack_trace: (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack,
           failure_type: error.failureType,
           ...(stream ? { stream_descriptor: { name: stream } } : {}),
         },

@@ -99,7 +99,7 @@ function jobInfo(body: string): JobInfo {
 }
 
 function batchInfos(body: string): BatchInfo[] {
-  return [...body.matchAll(/<batchInfo>([\s\S]*?)<\/batchInfo>/g)].map((m) => {
+  return [...body.matchAll(/<batchInfo(?:\s[^>]*)?>([\s\S]*?)<\/batchInfo>/g)].map((m) => {
     const fields = flatFields(m[1]!);
     return {
       id: fields.id ?? "",

@@ -189,6 +189,17 @@ describe("read query streams", () => {
     expect(bulkRows.some((r) => r.Sales_User__r === null || typeof r.Sales_User__r === "object")).toBe(true);
   });
 
+  it("Bulk 1.0 (PK-chunked) gives the same records as Bulk 2.0", async () => {
+    const v2 = withoutEmittedAt(await readDeals(bulkFake, {}, "full_refresh"));
+    bulkFake.resetCounts();
+    const v1 = await readDeals(bulkFake, { bulk_api: { version: "1.0", chunk_size: 500 } }, "full_refresh");
+    expect(traceErrors(v1)).toEqual([]);
+    expect(bulkFake.requests.find((r) => r.kind === "bulk1_create_job")!.headers["sforce-enable-pkchunking"]).toBe(
+      "chunkSize=500",
+    );
+    expect(withoutEmittedAt(v1)).toEqual(v2);
+  });
+
   it("incremental: the window is AND-ed into the user's WHERE, state saved, the next sync resumes", async () => {
     bulkFake.resetCounts();
     const first = await readDeals(bulkFake, { stream_slice_step: "P365D" }, "incremental");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { ofType, traceErrors, type CliRun } from "../helpers/cli.js";
+import { ofType, secretLeaks, traceErrors, type CliRun } from "../helpers/cli.js";
 import { invalidMessages, officialProtocolAvailable } from "../helpers/protocol.js";
 import {
   baseConfig,
@@ -436,6 +436,17 @@ describe("bad input fails before any Bulk job", () => {
 });
 
 describe("protocol", () => {
+  it("no secret from the config or a session token reaches stdout or stderr", () => {
+    const c = fake.credentials;
+    const tokens = fake.requests
+      .map((r) => String(r.headers.authorization ?? "").replace(/^Bearer /, ""))
+      .filter(Boolean);
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(
+      secretLeaks(allRuns, [c.clientSecret, c.refreshToken, c.password, c.securityToken, ...new Set(tokens)]),
+    ).toEqual([]);
+  });
+
   it.skipIf(!officialProtocolAvailable)("every message of every read validates against the official schema", () => {
     expect(allRuns.length).toBeGreaterThan(10);
     for (const run of allRuns) expect(invalidMessages(run.messages)).toEqual([]);

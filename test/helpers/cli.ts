@@ -70,3 +70,15 @@ export function traceErrors(run: CliRun): Array<{ message: string; failure_type:
     .filter((t) => t.type === "ERROR")
     .map((t) => t.error!);
 }
+
+/** Fails when any secret value appears in any run's stdout or stderr (tokens, passwords, client secrets). */
+export function secretLeaks(runs: readonly CliRun[], secrets: readonly string[]): string[] {
+  const leaks: string[] = [];
+  for (const run of runs) {
+    for (const secret of secrets) {
+      if (run.stdout.includes(secret)) leaks.push(`stdout contains ${secret.slice(0, 3)}…`);
+      if (run.stderr.includes(secret)) leaks.push(`stderr contains ${secret.slice(0, 3)}…`);
+    }
+  }
+  return leaks;
+}

@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
+import { traceErrors } from "../helpers/cli.js";
+import { sfGet } from "../helpers/sf-http.js";
+import { baseConfig, configuredCatalog, readOnce, records, states, widgetObject } from "../helpers/read-fixtures.js";
+
+let fake: FakeSalesforce;
+
+beforeAll(async () => {
+  // 1,000 calls a day, 780 already used: 80% leaves room for about 20 calls.
+  fake = await startFakeSalesforce({
+    extraObjects: [widgetObject(2000), widgetObject(100, "Other__c")],
+    dailyApiMax: 1000,
+    dailyApiUsed: 780,
+  });
+});
+afterAll(() => fake.stop());
+
+describe("the org's daily API allowance", () => {
+  it("stops cleanly before passing api_quota_percent, with state saved up to the last finished window", async () => {
+    const config = baseConfig(fake, { stream_slice_step: "P30D", api_quota_percent: 80 });
+    const catalog = await configuredCatalog(config, { Widget__c: "incremental", Other__c: "full_refresh" });
+    const run = await readOnce(config, catalog);
+    expect(run.code).toBe(1);
+    const errors = traceErrors(run);
+    expect(errors[0]?.failure_type).toBe("transient_error");
+    expect(errors[0]?.message).toMatch(/api_quota_percent=80/);
+    // It stopped everything: the second stream did not start.
+    expect(records(run, "Other__c")).toEqual([]);
+    const saved = states(run);
+    expect(saved.length).toBeGreaterThan(0);
+    const last = Date.parse(saved.at(-1)!.stream.stream_state.SystemModstamp!);
+    expect(records(run, "Widget__c").every((r) => Date.parse(r.SystemModstamp as string) < last)).toBe(true);
+    const limits = await sfGet<{ DailyApiRequests: { Max: number; Remaining: number } }>(fake, "/limits");
+    const used = limits.DailyApiRequests.Max - limits.DailyApiRequests.Remaining;
+    expect(used).toBeLessThanOrEqual(802); // 80% plus the limits call itself and its own check
+  });
+
+  it("REQUEST_LIMIT_EXCEEDED from Salesforce is a transient_error that says what to do", async () => {
+    const roomy = await startFakeSalesforce({ extraObjects: [widgetObject(100)] });
+    try {
+      roomy.inject({ kind: "bulk2_status", type: "request_limit", times: Infinity });
+      const config = baseConfig(roomy);
+      const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
+      const run = await readOnce(config, catalog);
+      expect(run.code).toBe(1);
+      const [error] = traceErrors(run);
+      expect(error?.failure_type).toBe("transient_error");
+      expect(error?.message).toMatch(/daily API request limit.*REQUEST_LIMIT_EXCEEDED/);
+      expect(roomy.count("bulk2_status")).toBe(1); // not retried: retrying cannot help
+    } finally {
+      await roomy.stop();
+    }
+  });
+});

@@ -1,0 +1,40 @@
+# Airbyte source connector image.
+#   docker build -t airbyte/source-salesforce-ts:0.1.0 .
+#   docker run --rm -i -v "$PWD:/data" airbyte/source-salesforce-ts:0.1.0 check --config /data/config.json
+# Stage 1 builds with the full toolchain (devDependencies: tsc, json-schema-to-typescript, yaml);
+# stage 2 runs on a slim Node 20 with production dependencies only, as the non-root `node` user.
+# The labels equal package.json and metadata.yaml (checked by test/package/dockerfile.test.ts).
+# Kept to what the classic builder understands (no BuildKit-only syntax), so testcontainers can build it.
+
+FROM node:20-bookworm AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+# No dependency needs an install script to build (core-js's only prints a banner).
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json spec.json ./
+COPY scripts ./scripts
+COPY schemas ./schemas
+COPY src ./src
+# `build` runs `generate` first (schemas/airbyte_protocol.json and the generated types), then tsc.
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+    && npm cache clean --force
+# Exactly what the connector loads at run time (package.json "files" minus the README).
+COPY --from=build /build/dist ./dist
+COPY --from=build /build/spec.json ./spec.json
+COPY --from=build /build/schemas/airbyte_protocol.json ./schemas/airbyte_protocol.json
+# Files stay owned by root (read-only for the connector); it runs as `node` (uid 1000).
+USER node
+ENV AIRBYTE_ENTRYPOINT="node /app/dist/main.js"
+LABEL io.airbyte.name="airbyte/source-salesforce-ts" \
+      io.airbyte.version="0.1.0" \
+      org.opencontainers.image.title="source-salesforce" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/source-salesforce-ts/source-salesforce"
+ENTRYPOINT ["node", "/app/dist/main.js"]

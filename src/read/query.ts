@@ -9,6 +9,7 @@ export interface Window {
 
 /** The SOQL a stream runs: one per window (or one for full refresh), and the first-change lookup. */
 export interface StreamQuery {
+  kind: "object" | "query_stream";
   select(window?: Window): string;
   /** The earliest cursor value in the window: `SELECT cursor … ORDER BY cursor ASC LIMIT 1`. */
   firstChange(window: Window): string;
@@ -24,6 +25,7 @@ export function objectStreamQuery(
   const build = (selected: string[], window?: Window): string =>
     buildQuery({ object, fields: selected, userFilter, window: window && { cursorField: cursorField!, ...window } });
   return {
+    kind: "object",
     select: (window) => build(fields, window),
     firstChange: (window) => `${build([cursorField!], window)} ORDER BY ${cursorField} ASC LIMIT 1`,
   };
@@ -32,6 +34,7 @@ export function objectStreamQuery(
 /** Query streams: the user's query with the window AND-ed into its WHERE, before ORDER BY/LIMIT. */
 export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | undefined): StreamQuery {
   return {
+    kind: "query_stream",
     select: (window) =>
       window ? addWindowToQuery(parsed, { cursorField: cursorField!, ...window }) : queryWithoutWindow(parsed),
     firstChange: (window) => {

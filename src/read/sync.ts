@@ -4,6 +4,7 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
 import { asConnectorError, ConnectorError } from "../errors.js";
+import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
@@ -28,7 +29,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
     try {
       await syncStream(plan, states.get(plan.name), ctx);
     } catch (caught) {
-      const error = asConnectorError(caught);
+      const error = streamError(caught, plan);
       failed.push({ name: plan.name, error });
       await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
       await ctx.writer.traceError(error, plan.name);
@@ -66,6 +67,39 @@ async function skipEmptyStart(ctx: SyncContext, plan: StreamPlan, start: Date, e
     );
     return start;
   }
+}
+
+/** Salesforce's rejection of a stream's query usually means the config's SOQL is wrong: say where to look. */
+const QUERY_REJECTED = new Set([
+  "MALFORMED_QUERY",
+  "INVALID_FIELD",
+  "INVALID_QUERY_FILTER_OPERATOR",
+  "INVALID_TYPE",
+  "InvalidBatch",
+]);
+
+function streamError(caught: unknown, plan: StreamPlan): ConnectorError {
+  if (caught instanceof SalesforceApiError) {
+    const where =
+      plan.query.kind === "query_stream"
+        ? `the query of query stream '${plan.name}'`
+        : `object_filters for ${plan.object}`;
+    if (QUERY_REJECTED.has(caught.errorCode)) {
+      // Salesforce repeats the query with a caret above its last line, which says what is wrong.
+      const reason = caught.salesforceMessage.trim().split("\n").at(-1);
+      return new ConnectorError(
+        `Salesforce rejected the query of stream '${plan.name}' (${caught.errorCode}: ${reason}). Check ${where}.`,
+        "config_error",
+        { internalMessage: caught.message },
+      );
+    }
+    return new ConnectorError(
+      `Salesforce answered ${caught.errorCode} for stream '${plan.name}': ${caught.salesforceMessage}`,
+      caught.status >= 500 ? "transient_error" : "system_error",
+      { internalMessage: caught.message, cause: caught },
+    );
+  }
+  return asConnectorError(caught);
 }
 
 /** The org's API allowance is shared: once we stop for it, every further stream would stop too. */

@@ -53,3 +53,44 @@ describe("the org's daily API allowance", () => {
     }
   });
 });
+
+describe("Salesforce rejecting a query", () => {
+  it("a bad object_filters condition is a config_error naming the stream and where to look", async () => {
+    const config = baseConfig(fake, {
+      object_filters: [{ object: "other__c", where: "Nope__c = 1" }],
+      api_quota_percent: 100,
+    });
+    const catalog = await configuredCatalog(config, { Other__c: "full_refresh" });
+    const run = await readOnce(config, catalog);
+    expect(run.code).toBe(1);
+    const [error] = traceErrors(run);
+    expect(error?.failure_type).toBe("config_error");
+    expect(error?.message).toMatch(
+      /Salesforce rejected the query of stream 'Other__c' \(INVALID_FIELD: .*Nope__c.*\)\. Check object_filters for Other__c/,
+    );
+  });
+
+  it("the object_filters condition is applied, parenthesised", async () => {
+    const roomy = await startFakeSalesforce({ extraObjects: [widgetObject(300)] });
+    try {
+      const config = baseConfig(roomy, {
+        object_filters: [{ object: "Widget__c", where: "Active__c = true OR Quantity__c > 50" }],
+      });
+      const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
+      const run = await readOnce(config, catalog);
+      expect(run.code).toBe(0);
+      const soql = roomy.requests.find((r) => r.kind === "bulk2_create")!.soql!;
+      expect(soql).toMatch(/WHERE \(Active__c = true OR Quantity__c > 50\)$/);
+      const expected = [...roomy.records("Widget__c")].filter(
+        (r) => r.Active__c === true || (r.Quantity__c as number) > 50,
+      );
+      expect(
+        records(run)
+          .map((r) => r.Id)
+          .sort(),
+      ).toEqual(expected.map((r) => r.Id).sort());
+    } finally {
+      await roomy.stop();
+    }
+  });
+});

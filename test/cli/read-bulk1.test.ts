@@ -34,6 +34,19 @@ function expectEachOnce(rows: RecordData[], expected: string[]): void {
   expect(got.slice().sort()).toEqual(expected.slice().sort());
 }
 
+/** Runs `action` with the faults injected, and clears them whatever happens. */
+async function withFaults<T>(
+  faults: Array<Parameters<FakeSalesforce["inject"]>[0]>,
+  action: () => Promise<T>,
+): Promise<T> {
+  for (const fault of faults) fake.inject(fault);
+  try {
+    return await action();
+  } finally {
+    fake.clearFaults();
+  }
+}
+
 async function read(
   object: string,
   options: {
@@ -85,13 +98,7 @@ describe("Bulk 1.0 with PK chunking", () => {
   });
 
   it("a chunk batch that fails once is re-run by its Id range; nothing lost or doubled", async () => {
-    fake.inject({ kind: "bulk1_batch", type: "batch_failed", after: 3 });
-    let run: CliRun;
-    try {
-      run = await read("Chunky__c");
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await withFaults([{ kind: "bulk1_batch", type: "batch_failed", after: 3 }], () => read("Chunky__c"));
     expect(run.code).toBe(0);
     expectEachOnce(records(run), liveIds("Chunky__c"));
     expect(fake.count("bulk1_batch_request")).toBe(1);
@@ -101,14 +108,13 @@ describe("Bulk 1.0 with PK chunking", () => {
   });
 
   it("a chunk that fails twice fails the stream with Salesforce's stateMessage", async () => {
-    fake.inject({ kind: "bulk1_batch", type: "batch_failed", after: 2, times: 1 });
-    fake.inject({ kind: "bulk1_batch", type: "query_timeout", times: Infinity });
-    let run: CliRun;
-    try {
-      run = await read("Small__c", { bulk: { chunk_size: 400 } });
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await withFaults(
+      [
+        { kind: "bulk1_batch", type: "batch_failed", after: 2, times: 1 },
+        { kind: "bulk1_batch", type: "query_timeout", times: Infinity },
+      ],
+      () => read("Small__c", { bulk: { chunk_size: 400 } }),
+    );
     expect(run.code).toBe(1);
     const [error] = traceErrors(run);
     expect(error?.message).toMatch(/Failed to write query result/);
@@ -116,13 +122,9 @@ describe("Bulk 1.0 with PK chunking", () => {
   });
 
   it("a single batch that times out is run again with PK chunking", async () => {
-    fake.inject({ kind: "bulk1_batch", type: "query_timeout" });
-    let run: CliRun;
-    try {
-      run = await read("Small__c", { bulk: { pk_chunking: false } });
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await withFaults([{ kind: "bulk1_batch", type: "query_timeout" }], () =>
+      read("Small__c", { bulk: { pk_chunking: false } }),
+    );
     expect(run.code).toBe(0);
     expectEachOnce(records(run), liveIds("Small__c"));
     const jobs = fake.requests.filter((r) => r.kind === "bulk1_create_job");
@@ -131,26 +133,16 @@ describe("Bulk 1.0 with PK chunking", () => {
   });
 
   it("an expired session mid-download is refreshed and the file asked again", async () => {
-    fake.inject({ kind: "bulk1_result", type: "invalid_session", after: 3 });
-    let run: CliRun;
-    try {
-      run = await read("Chunky__c");
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await withFaults([{ kind: "bulk1_result", type: "invalid_session", after: 3 }], () =>
+      read("Chunky__c"),
+    );
     expect(run.code).toBe(0);
     expectEachOnce(records(run), liveIds("Chunky__c"));
     expect(fake.count("oauth_token")).toBe(2);
   });
 
   it("a result file cut mid-body is asked again without doubling rows", async () => {
-    fake.inject({ kind: "bulk1_result", type: "drop_mid_body", after: 5 });
-    let run: CliRun;
-    try {
-      run = await read("Chunky__c");
-    } finally {
-      fake.clearFaults();
-    }
+    const run = await withFaults([{ kind: "bulk1_result", type: "drop_mid_body", after: 5 }], () => read("Chunky__c"));
     expect(run.code).toBe(0);
     expectEachOnce(records(run), liveIds("Chunky__c"));
     expect(fake.count("bulk1_result")).toBe(21);

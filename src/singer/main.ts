@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import "../stdout-guard.js";
+import { Command, Option } from "commander";
+import { loadConfigFile, readJsonFile } from "../config.js";
+import { asConnectorError, configError, type ConnectorError } from "../errors.js";
+import { redact } from "../protocol/redact.js";
+import { connect } from "../salesforce/connect.js";
+import { discover } from "../catalog/discover.js";
+import { runRead } from "../commands/read.js";
+import { about, aboutJson, aboutMarkdown, TAP_NAME } from "./about.js";
+import { selectStreams, toSingerCatalog } from "./catalog.js";
+import { bookmarksFromSingerState, toAirbyteStateInput } from "./state.js";
+import { SingerWriter } from "./writer.js";
+
+interface TapOptions {
+  config?: string;
+  discover?: boolean;
+  catalog?: string;
+  properties?: string;
+  state?: string;
+  about?: boolean;
+  format: "json" | "markdown";
+}
+
+/**
+ * The Singer tap: the Airbyte connector's config, discovery and sync, with Singer's command line
+ * and messages. stdout carries only the catalog (--discover), the about document, or SCHEMA,
+ * RECORD and STATE lines; everything else goes to stderr.
+ */
+const program = new Command()
+  .name(TAP_NAME)
+  .description("Singer tap for Salesforce")
+  .version(about().version)
+  .option("--config <file>", "config JSON file (the same fields as the Airbyte connector's spec.json)")
+  .option("--discover", "print the Singer catalog of streams")
+  .option("--catalog <file>", "Singer catalog with the selected streams and fields")
+  .option("--properties <file>", "the same as --catalog (older Singer runners)")
+  .option("--state <file>", "state from a previous run: the value of its last STATE message")
+  .option("--about", "print the tap's name, version, capabilities and settings")
+  .addOption(new Option("--format <format>", "format of --about").choices(["json", "markdown"]).default("markdown"))
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // Help and version are not failures; a usage error is.
+    process.exit(err.exitCode);
+  })
+  .action((options: TapOptions) => run(options));
+
+async function run(options: TapOptions): Promise<void> {
+  const writer = new SingerWriter();
+  try {
+    if (options.about) await writer.document(options.format === "json" ? aboutJson() : aboutMarkdown());
+    else if (options.discover) await discoverCommand(requireConfig(options), writer);
+    else await syncCommand(options, requireConfig(options), writer);
+  } catch (error) {
+    await writer.flush();
+    reportFailure(asConnectorError(error));
+    process.exitCode = 1;
+  }
+}
+
+function requireConfig(options: TapOptions): string {
+  if (options.config === undefined) {
+    throw configError(`--config FILE is required (the same config file as the Airbyte connector).`);
+  }
+  return options.config;
+}
+
+async function discoverCommand(configPath: string, writer: SingerWriter): Promise<void> {
+  const config = await loadConfigFile(configPath);
+  const client = await connect(config, writer);
+  const catalog = await discover(client, config, (message) => void writer.log("WARN", message));
+  const queryStreams = new Set((config.spec.query_streams ?? []).map((q) => q.name));
+  await writer.document(JSON.stringify(toSingerCatalog(catalog, queryStreams), null, 2));
+}
+
+/** `logger` reports problems found before the sync's own writer exists (it knows the selected streams). */
+async function syncCommand(options: TapOptions, configPath: string, logger: SingerWriter): Promise<void> {
+  const syncStartedAt = new Date();
+  const config = await loadConfigFile(configPath, syncStartedAt);
+  const catalogPath = options.catalog ?? options.properties;
+  if (catalogPath === undefined) {
+    throw configError(
+      "A sync needs --catalog FILE (or --properties FILE) with selected streams. Run with --discover to create the catalog, then select streams and fields.",
+    );
+  }
+  const selection = selectStreams(
+    await readJsonFile(catalogPath, options.catalog !== undefined ? "catalog" : "properties"),
+    (message) => void logger.log("WARN", message),
+  );
+  const bookmarks =
+    options.state === undefined ? {} : bookmarksFromSingerState(await readJsonFile(options.state, "state"));
+  const writer = new SingerWriter({ streams: selection.streams, bookmarks });
+  if (selection.catalog.streams.length === 0) {
+    await writer.log("WARN", "No stream is selected in the catalog: nothing to sync.");
+    return;
+  }
+  try {
+    await runRead(config, selection.catalog, toAirbyteStateInput(bookmarks), writer, syncStartedAt);
+  } finally {
+    // Records and states already produced go out even when the sync fails.
+    await writer.flush();
+  }
+  if (writer.failed) process.exitCode = 1;
+}
+
+/** Singer has no error message type: one line on stderr (the stack too for an unforeseen error). */
+function reportFailure(error: ConnectorError): void {
+  let text = `CRITICAL ${error.message}`;
+  if (error.failureType === "system_error") {
+    const stack = (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack;
+    if (stack) text += `\n${stack}`;
+  }
+  process.stderr.write(`${redact(text)}\n`);
+}
+
+await program.parseAsync(process.argv);

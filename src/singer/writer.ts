@@ -1,0 +1,146 @@
+import type { Writable } from "node:stream";
+import type { AirbyteStreamStatus } from "../protocol/types.js";
+import type { ConnectorError } from "../errors.js";
+import type { LogLevel } from "../protocol/writer.js";
+import type { SyncOutput } from "../read/sync-output.js";
+import type { SelectedStream } from "./catalog.js";
+import { redact } from "../protocol/redact.js";
+
+/** Bytes gathered before one write to stdout, as the Airbyte MessageWriter does. */
+const FLUSH_BYTES = 256 * 1024;
+
+export interface SingerWriterOptions {
+  /** The selected streams, by tap_stream_id (the name the sync uses). */
+  streams?: readonly SelectedStream[];
+  /** Bookmarks of the input state: carried into every STATE, so streams not synced keep theirs. */
+  bookmarks?: Record<string, unknown>;
+  out?: Writable;
+  err?: Writable;
+}
+
+/**
+ * The Singer tap's SyncOutput: stdout carries only SCHEMA, RECORD and STATE lines; logs go to
+ * stderr as `LEVEL message`, redacted. A stream's SCHEMA is written when the sync starts it, so it
+ * precedes the stream's records and states. Each STATE holds the bookmarks of every stream.
+ */
+export class SingerWriter implements SyncOutput {
+  /** True once any stream failed: the tap then exits non-zero. */
+  failed = false;
+  private buffer: string[] = [];
+  private bufferedBytes = 0;
+  private readonly streams: Map<string, SelectedStream>;
+  private readonly announced = new Set<string>();
+  private readonly recordPrefixes = new Map<string, string>();
+  private readonly bookmarks: Record<string, unknown>;
+  private readonly out: Writable;
+  private readonly err: Writable;
+
+  constructor(options: SingerWriterOptions = {}) {
+    this.streams = new Map((options.streams ?? []).map((s) => [s.tapStreamId, s]));
+    this.bookmarks = { ...options.bookmarks };
+    this.out = options.out ?? process.stdout;
+    this.err = options.err ?? process.stderr;
+  }
+
+  /** The hot path: each entry of `dataJson` is one record, already serialised. */
+  async records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
+    this.announce(stream);
+    let prefix = this.recordPrefixes.get(stream);
+    if (prefix === undefined) {
+      prefix = `{"type":"RECORD","stream":${JSON.stringify(this.outputName(stream))},"record":`;
+      this.recordPrefixes.set(stream, prefix);
+    }
+    const suffix = `,"time_extracted":"${new Date(emittedAt).toISOString()}"}\n`;
+    for (const data of dataJson) {
+      const line = prefix + data + suffix;
+      this.buffer.push(line);
+      this.bufferedBytes += line.length;
+    }
+    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  async streamState(stream: string, streamState: Record<string, unknown>, _recordCount: number): Promise<void> {
+    this.announce(stream);
+    this.bookmarks[stream] = streamState;
+    this.push(JSON.stringify({ type: "STATE", value: { bookmarks: this.bookmarks } }));
+    // A STATE marks progress a target may commit: let it out now, after the records it covers.
+    await this.flush();
+  }
+
+  async streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void> {
+    if (status === "STARTED") this.announce(stream);
+    else if (status === "COMPLETE") this.logLine("INFO", `Stream '${stream}' is complete.`);
+    else if (status === "INCOMPLETE") this.logLine("WARN", `Stream '${stream}' did not finish.`);
+    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  async estimate(_stream: string, _rowEstimate: number): Promise<void> {}
+
+  async log(level: LogLevel, message: string): Promise<void> {
+    this.logLine(level, message);
+  }
+
+  async traceError(error: ConnectorError, stream?: string): Promise<void> {
+    this.failed = true;
+    this.logLine("ERROR", `${stream === undefined ? "" : `Stream '${stream}': `}${error.message}`);
+  }
+
+  /** Writes a whole document (the catalog, --about) to stdout. */
+  async document(text: string): Promise<void> {
+    this.push(text);
+    await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.bufferedBytes === 0) return;
+    const chunk = this.buffer.join("");
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    if (!this.out.write(chunk)) await waitForDrain(this.out);
+  }
+
+  /** Writes the stream's SCHEMA once, before anything else of that stream. */
+  private announce(stream: string): void {
+    if (this.announced.has(stream)) return;
+    this.announced.add(stream);
+    const selected = this.streams.get(stream);
+    if (!selected) return;
+    this.push(
+      JSON.stringify({
+        type: "SCHEMA",
+        stream: selected.stream,
+        schema: selected.schema,
+        key_properties: selected.keyProperties,
+        ...(selected.bookmarkProperties ? { bookmark_properties: selected.bookmarkProperties } : {}),
+      }),
+    );
+  }
+
+  private outputName(stream: string): string {
+    return this.streams.get(stream)?.stream ?? stream;
+  }
+
+  private push(line: string): void {
+    this.buffer.push(line, "\n");
+    this.bufferedBytes += line.length + 1;
+  }
+
+  private logLine(level: string, message: string): void {
+    this.err.write(`${level} ${redact(message)}\n`);
+  }
+}
+
+function waitForDrain(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      out.off("error", onError);
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      out.off("drain", onDrain);
+      reject(err);
+    };
+    out.once("drain", onDrain);
+    out.once("error", onError);
+  });
+}

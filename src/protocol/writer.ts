@@ -2,10 +2,8 @@ import type { Writable } from "node:stream";
 import type { AirbyteMessage, AirbyteStreamStatus } from "./types.js";
 import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
+import { StdoutLines } from "./stdout-lines.js";
 import type { SyncOutput } from "../read/sync-output.js";
-
-/** Bytes gathered before one write to stdout: fewer, larger writes are what makes a million records cheap. */
-const FLUSH_BYTES = 256 * 1024;
 
 export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
 
@@ -14,16 +12,17 @@ export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
  * and writes wait for 'drain' when the reader is slower than we are (backpressure).
  */
 export class MessageWriter implements SyncOutput {
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
+  private readonly lines: StdoutLines;
 
-  constructor(private readonly out: Writable = process.stdout) {}
+  constructor(out: Writable = process.stdout) {
+    this.lines = new StdoutLines(out);
+  }
 
   /** Any non-record message: serialised here, free text redacted. */
   async emit(message: AirbyteMessage): Promise<void> {
     const line =
       message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
-    await this.push(line);
+    this.lines.push(line);
     // Protocol messages other than records are rare and often mark progress (STATE): let them out now.
     await this.flush();
   }
@@ -31,13 +30,9 @@ export class MessageWriter implements SyncOutput {
   /** The hot path: each entry of `dataJson` is one record's data, already serialised. */
   async records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
     const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`;
-    const suffix = `,"emitted_at":${emittedAt}}}\n`;
-    for (const data of dataJson) {
-      const line = prefix + data + suffix;
-      this.buffer.push(line);
-      this.bufferedBytes += line.length;
-    }
-    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+    const suffix = `,"emitted_at":${emittedAt}}}`;
+    for (const data of dataJson) this.lines.push(prefix + data + suffix);
+    await this.lines.flushIfFull();
   }
 
   log(level: LogLevel, message: string): Promise<void> {
@@ -95,18 +90,8 @@ export class MessageWriter implements SyncOutput {
     });
   }
 
-  async flush(): Promise<void> {
-    if (this.bufferedBytes === 0) return;
-    const chunk = this.buffer.join("");
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    if (!this.out.write(chunk)) await waitForDrain(this.out);
-  }
-
-  private async push(line: string): Promise<void> {
-    this.buffer.push(line, "\n");
-    this.bufferedBytes += line.length + 1;
-    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+  flush(): Promise<void> {
+    return this.lines.flush();
   }
 }
 
@@ -114,19 +99,4 @@ function describeCause(error: Error): string | undefined {
   const cause = error.cause;
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   return cause === undefined ? undefined : String(cause);
-}
-
-function waitForDrain(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      out.off("error", onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      out.off("drain", onDrain);
-      reject(err);
-    };
-    out.once("drain", onDrain);
-    out.once("error", onError);
-  });
 }

@@ -5,9 +5,7 @@ import type { LogLevel } from "../protocol/writer.js";
 import type { SyncOutput } from "../read/sync-output.js";
 import type { SelectedStream } from "./catalog.js";
 import { redact } from "../protocol/redact.js";
-
-/** Bytes gathered before one write to stdout, as the Airbyte MessageWriter does. */
-const FLUSH_BYTES = 256 * 1024;
+import { StdoutLines } from "../protocol/stdout-lines.js";
 
 export interface SingerWriterOptions {
   /** The selected streams, by tap_stream_id (the name the sync uses). */
@@ -26,19 +24,17 @@ export interface SingerWriterOptions {
 export class SingerWriter implements SyncOutput {
   /** True once any stream failed: the tap then exits non-zero. */
   failed = false;
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
+  private readonly lines: StdoutLines;
   private readonly streams: Map<string, SelectedStream>;
   private readonly announced = new Set<string>();
   private readonly recordPrefixes = new Map<string, string>();
   private readonly bookmarks: Record<string, unknown>;
-  private readonly out: Writable;
   private readonly err: Writable;
 
   constructor(options: SingerWriterOptions = {}) {
     this.streams = new Map((options.streams ?? []).map((s) => [s.tapStreamId, s]));
     this.bookmarks = { ...options.bookmarks };
-    this.out = options.out ?? process.stdout;
+    this.lines = new StdoutLines(options.out ?? process.stdout);
     this.err = options.err ?? process.stderr;
   }
 
@@ -50,13 +46,9 @@ export class SingerWriter implements SyncOutput {
       prefix = `{"type":"RECORD","stream":${JSON.stringify(this.outputName(stream))},"record":`;
       this.recordPrefixes.set(stream, prefix);
     }
-    const suffix = `,"time_extracted":"${new Date(emittedAt).toISOString()}"}\n`;
-    for (const data of dataJson) {
-      const line = prefix + data + suffix;
-      this.buffer.push(line);
-      this.bufferedBytes += line.length;
-    }
-    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+    const suffix = `,"time_extracted":"${new Date(emittedAt).toISOString()}"}`;
+    for (const data of dataJson) this.lines.push(prefix + data + suffix);
+    await this.lines.flushIfFull();
   }
 
   async streamState(stream: string, streamState: Record<string, unknown>, _recordCount: number): Promise<void> {
@@ -71,7 +63,7 @@ export class SingerWriter implements SyncOutput {
     if (status === "STARTED") this.announce(stream);
     else if (status === "COMPLETE") this.logLine("INFO", `Stream '${stream}' is complete.`);
     else if (status === "INCOMPLETE") this.logLine("WARN", `Stream '${stream}' did not finish.`);
-    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+    await this.lines.flushIfFull();
   }
 
   async estimate(_stream: string, _rowEstimate: number): Promise<void> {}
@@ -91,12 +83,8 @@ export class SingerWriter implements SyncOutput {
     await this.flush();
   }
 
-  async flush(): Promise<void> {
-    if (this.bufferedBytes === 0) return;
-    const chunk = this.buffer.join("");
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    if (!this.out.write(chunk)) await waitForDrain(this.out);
+  flush(): Promise<void> {
+    return this.lines.flush();
   }
 
   /** Writes the stream's SCHEMA once, before anything else of that stream. */
@@ -121,26 +109,10 @@ export class SingerWriter implements SyncOutput {
   }
 
   private push(line: string): void {
-    this.buffer.push(line, "\n");
-    this.bufferedBytes += line.length + 1;
+    this.lines.push(line);
   }
 
   private logLine(level: string, message: string): void {
     this.err.write(`${level} ${redact(message)}\n`);
   }
-}
-
-function waitForDrain(out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      out.off("error", onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      out.off("drain", onDrain);
-      reject(err);
-    };
-    out.once("drain", onDrain);
-    out.once("error", onError);
-  });
 }

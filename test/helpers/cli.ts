@@ -19,35 +19,73 @@ export interface CliRun {
   messages: AirbyteLine[];
 }
 
-/** Runs the BUILT connector (`npm run build` first) as a process, the way Airbyte does. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
+export interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a process to its end, collecting its output; a timeout kills it and rejects. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ProcessRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      env: { ...process.env, SOURCE_SALESFORCE_RETRY_BASE_MS: "10", SOURCE_SALESFORCE_POLL_BASE_MS: "5", ...env },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill("SIGKILL");
+            const label = `${command} ${args.join(" ")}`;
+            reject(new Error(`${label} timed out after ${options.timeoutMs} ms\n${Buffer.concat(err).toString()}`));
+          }, options.timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", reject);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.on("close", (code) => {
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = Buffer.concat(err).toString("utf8");
-      const messages = stdout
-        .split("\n")
-        .filter((line) => line.length > 0)
-        .map((line) => {
-          try {
-            return JSON.parse(line) as AirbyteLine;
-          } catch {
-            throw new Error(`stdout line is not JSON: ${line.slice(0, 200)}`);
-          }
-        });
-      resolvePromise({ code, stdout, stderr, messages });
+      clearTimeout(timer);
+      resolvePromise({
+        code,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
+}
+
+/** Every non-empty stdout line parsed as JSON; a line that is not JSON throws, naming `label`. */
+export function jsonLines<T>(stdout: string, label = "stdout"): T[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      try {
+        return JSON.parse(line) as T;
+      } catch {
+        throw new Error(`${label}: line is not JSON: ${line.slice(0, 200)}`);
+      }
+    });
+}
+
+/** Backoff and polling shortened for tests against the fake. */
+export const FAST_RETRIES = { SOURCE_SALESFORCE_RETRY_BASE_MS: "10", SOURCE_SALESFORCE_POLL_BASE_MS: "5" };
+
+/** Runs the BUILT connector (`npm run build` first) as a process, the way Airbyte does. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
+  const run = await runProcess(process.execPath, [cliPath, ...args], { env: { ...FAST_RETRIES, ...env } });
+  return { ...run, messages: jsonLines<AirbyteLine>(run.stdout) };
 }
 
 /** Writes JSON files into a fresh temp folder and returns their paths. */

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { repoRoot } from "./cli.js";
+import { FAST_RETRIES, jsonLines, repoRoot, runProcess, type ProcessRun } from "./cli.js";
 
 export const tapPath = join(repoRoot, "dist/singer/main.js");
 
@@ -12,47 +11,17 @@ export interface SingerLine {
   [key: string]: unknown;
 }
 
-export interface TapRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type TapRun = ProcessRun;
 
 /** Runs the BUILT Singer tap (`npm run build` first) as a process, the way Meltano does. */
 export function runTap(args: string[], env: Record<string, string> = {}): Promise<TapRun> {
   if (!existsSync(tapPath)) throw new Error(`${tapPath} is missing: run npm run build first`);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [tapPath, ...args], {
-      env: { ...process.env, SOURCE_SALESFORCE_RETRY_BASE_MS: "10", SOURCE_SALESFORCE_POLL_BASE_MS: "5", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      resolvePromise({
-        code,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      });
-    });
-  });
+  return runProcess(process.execPath, [tapPath, ...args], { env: { ...FAST_RETRIES, ...env } });
 }
 
 /** Every stdout line of a sync parsed as JSON (a line that is not JSON throws). */
 export function singerLines(run: TapRun): SingerLine[] {
-  return run.stdout
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      try {
-        return JSON.parse(line) as SingerLine;
-      } catch {
-        throw new Error(`stdout line is not JSON: ${line.slice(0, 200)}`);
-      }
-    });
+  return jsonLines<SingerLine>(run.stdout);
 }
 
 // The Singer message shapes (singer-io/getting-started, SPEC.md): SCHEMA, RECORD and STATE, plus this

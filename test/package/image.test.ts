@@ -17,7 +17,7 @@ import {
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { ofType, repoRoot, traceErrors, type AirbyteLine, type CliRun } from "../helpers/cli.js";
+import { jsonLines, ofType, repoRoot, traceErrors, type AirbyteLine, type CliRun } from "../helpers/cli.js";
 import { baseConfig, records, widgetObject } from "../helpers/read-fixtures.js";
 
 const ENGINE_PROBE_TIMEOUT_MS = 15_000;
@@ -111,18 +111,7 @@ async function runImage(args: string[], files: Record<string, unknown> = {}, ent
     const inspect = await client!.container.inspect(handle);
     const stdout = demux(await handle.logs({ follow: false, stdout: true, stderr: false }));
     const stderr = demux(await handle.logs({ follow: false, stdout: false, stderr: true }));
-    const messages = entrypoint
-      ? []
-      : stdout
-          .split("\n")
-          .filter((line) => line.length > 0)
-          .map((line) => {
-            try {
-              return JSON.parse(line) as AirbyteLine;
-            } catch {
-              throw new Error(`stdout line is not JSON: ${line.slice(0, 200)}`);
-            }
-          });
+    const messages = entrypoint ? [] : jsonLines<AirbyteLine>(stdout);
     return { code: inspect.State.ExitCode, stdout, stderr, messages };
   } finally {
     await client!.container.remove(handle, { removeVolumes: true }).catch(() => undefined);

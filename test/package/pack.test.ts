@@ -1,14 +1,22 @@
 // Does here what the image does: pack the package, install the tarball with production dependencies
 // only into an empty folder, and run its `source-salesforce` bin. A runtime dependency left in
 // devDependencies, or a file missing from package.json "files", fails this test.
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { cliPath, ofType, repoRoot, traceErrors, type AirbyteLine, type CliRun } from "../helpers/cli.js";
+import {
+  cliPath,
+  jsonLines,
+  ofType,
+  repoRoot,
+  runProcess,
+  traceErrors,
+  type AirbyteLine,
+  type CliRun,
+} from "../helpers/cli.js";
 import { baseConfig, records, widgetObject } from "../helpers/read-fixtures.js";
 
 const INSTALL_TIMEOUT_MS = 4 * 60_000;
@@ -55,49 +63,14 @@ interface Run extends CliRun {
 }
 
 /** Runs a process to its end; throws on timeout. stdout is parsed as Airbyte lines when `airbyte`. */
-function run(
+async function run(
   command: string,
   args: string[],
   options: { cwd: string; timeoutMs: number; airbyte?: boolean; env?: Record<string, string> },
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const label = `${command} ${args.join(" ")}`;
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${label} timed out after ${options.timeoutMs} ms\n${Buffer.concat(err).toString()}`));
-    }, options.timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = Buffer.concat(err).toString("utf8");
-      const messages = options.airbyte
-        ? stdout
-            .split("\n")
-            .filter((line) => line.length > 0)
-            .map((line) => {
-              try {
-                return JSON.parse(line) as AirbyteLine;
-              } catch {
-                throw new Error(`${label}: stdout line is not JSON: ${line.slice(0, 200)}`);
-              }
-            })
-        : [];
-      resolve({ command: label, code, stdout, stderr, messages });
-    });
-  });
+  const label = `${command} ${args.join(" ")}`;
+  const result = await runProcess(command, args, options);
+  return { command: label, ...result, messages: options.airbyte ? jsonLines<AirbyteLine>(result.stdout, label) : [] };
 }
 
 let work: string;

@@ -1,0 +1,49 @@
+import type { Writable } from "node:stream";
+
+/** Bytes gathered before one write: fewer, larger writes are what makes a million records cheap. */
+const FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Lines bound for stdout, written in large chunks; a write waits for 'drain' when the reader is
+ * slower than we are (backpressure). Both protocol writers (Airbyte, Singer) sit on one of these.
+ */
+export class StdoutLines {
+  private buffer: string[] = [];
+  private bufferedBytes = 0;
+
+  constructor(private readonly out: Writable) {}
+
+  /** `line` without its newline. */
+  push(line: string): void {
+    this.buffer.push(line, "\n");
+    this.bufferedBytes += line.length + 1;
+  }
+
+  /** Flushes once enough has gathered: the hot path calls this after each batch of records. */
+  async flushIfFull(): Promise<void> {
+    if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.bufferedBytes === 0) return;
+    const chunk = this.buffer.join("");
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    if (!this.out.write(chunk)) await waitForDrain(this.out);
+  }
+}
+
+function waitForDrain(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      out.off("error", onError);
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      out.off("drain", onDrain);
+      reject(err);
+    };
+    out.once("drain", onDrain);
+    out.once("error", onError);
+  });
+}

@@ -158,6 +158,17 @@ describe("Bulk 1.0 with PK chunking", () => {
     expect(records(second)).toEqual([]);
   });
 
+  it("ExceededQuota from Bulk 1.0 is a transient_error, not retried", async () => {
+    const run = await withFaults([{ kind: "bulk1_create_job", type: "request_limit", times: Infinity }], () =>
+      read("Small__c"),
+    );
+    expect(run.code).toBe(1);
+    const [error] = traceErrors(run);
+    expect(error?.failure_type).toBe("transient_error");
+    expect(error?.message).toMatch(/daily API request limit/);
+    expect(fake.count("bulk1_create_job")).toBe(1);
+  });
+
   it.skipIf(!officialProtocolAvailable)("every message validates against the official protocol", () => {
     for (const run of allRuns) expect(invalidMessages(run.messages)).toEqual([]);
   });

@@ -16,8 +16,6 @@ function fail(name: string): never {
 }
 
 export const validateConfiguredCatalog = definition("ConfiguredAirbyteCatalog");
-export const validateStateMessage = definition("AirbyteStateMessage");
-export const validateAirbyteMessage = definition("AirbyteMessage");
 
 /** "path: message" for each ajv error, one per line: what a person needs to fix the document. */
 export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root = ""): string[] {

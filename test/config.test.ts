@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.js";
+import { ConnectorError } from "../src/errors.js";
+import { parseDurationMs } from "../src/durations.js";
+
+const credentials = {
+  auth_type: "oauth2_refresh_token",
+  client_id: "cid",
+  client_secret: "cs-1",
+  refresh_token: "rt-1",
+};
+const now = new Date("2026-11-28T12:00:00Z");
+
+describe("parseConfig", () => {
+  it("applies every default from spec.json", () => {
+    const config = parseConfig({ credentials }, now);
+    expect(config.loginUrl).toBe("https://login.salesforce.com");
+    expect(config.spec).toMatchObject({
+      is_sandbox: false,
+      api_version: "62.0",
+      bulk_api: { version: "2.0" },
+      source_action: "query",
+      stream_slice_step: "P30D",
+      lookback_window: "PT10M",
+      api_quota_percent: 80,
+      concurrency: 4,
+    });
+    expect(config.startDate.toISOString()).toBe("2024-11-28T12:00:00.000Z"); // two years of 365 days back
+    expect(config.sliceStepMs).toBe(30 * 86_400_000);
+    expect(config.lookbackMs).toBe(600_000);
+  });
+
+  it("Bulk 1.0 gets pk_chunking true and chunk_size 100000 unless set", () => {
+    expect(parseConfig({ credentials, bulk_api: { version: "1.0" } }, now).spec.bulk_api).toEqual({
+      version: "1.0",
+      pk_chunking: true,
+      chunk_size: 100_000,
+    });
+    expect(
+      parseConfig({ credentials, bulk_api: { version: "1.0", pk_chunking: false, chunk_size: 5 } }, now).spec.bulk_api,
+    ).toEqual({
+      version: "1.0",
+      pk_chunking: false,
+      chunk_size: 5,
+    });
+  });
+
+  it.each([
+    [{}, "https://login.salesforce.com"],
+    [{ is_sandbox: true }, "https://test.salesforce.com"],
+    [{ is_sandbox: true, login_url: "https://acme.my.salesforce.com/some/path" }, "https://acme.my.salesforce.com"],
+    [{ login_url: "http://127.0.0.1:8080" }, "http://127.0.0.1:8080"],
+    [{ login_url: "http://localhost:9" }, "http://localhost:9"],
+    [{ login_url: "http://[::1]:9" }, "http://[::1]:9"],
+  ])("login URL for %j is %s", (extra, expected) => {
+    expect(parseConfig({ credentials, ...extra }, now).loginUrl).toBe(expected);
+  });
+
+  it.each([
+    ["http://10.0.0.1", /login_url: must use https:\/\//],
+    ["ftp://acme.my.salesforce.com", /login_url: must be an https:\/\/ URL, not ftp:/],
+    ["acme.my.salesforce.com", /login_url: 'acme.my.salesforce.com' is not a URL/],
+  ])("rejects login_url %s", (login_url, message) => {
+    expect(() => parseConfig({ credentials, login_url }, now)).toThrow(message);
+  });
+
+  it("a date start_date is midnight UTC; a date-time keeps its offset", () => {
+    expect(parseConfig({ credentials, start_date: "2024-02-29" }, now).startDate.toISOString()).toBe(
+      "2024-02-29T00:00:00.000Z",
+    );
+    expect(parseConfig({ credentials, start_date: "2024-03-01T02:00:00+02:00" }, now).startDate.toISOString()).toBe(
+      "2024-03-01T00:00:00.000Z",
+    );
+  });
+
+  it("errors are config_errors that never echo a secret", () => {
+    let error: unknown;
+    try {
+      parseConfig({ credentials: { ...credentials, client_secret: 42 }, concurrency: "many" }, now);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).failureType).toBe("config_error");
+    expect((error as ConnectorError).message).toMatch(/concurrency: must be integer/);
+    expect((error as ConnectorError).message).not.toContain("rt-1");
+  });
+});
+
+describe("parseDurationMs", () => {
+  it.each([
+    ["PT10M", 600_000],
+    ["P1D", 86_400_000],
+    ["P1W", 7 * 86_400_000],
+    ["P1M", 30 * 86_400_000],
+    ["P1Y", 365 * 86_400_000],
+    ["P1DT1H1M1S", 86_400_000 + 3_661_000],
+    ["P", undefined],
+    ["PT", undefined],
+    ["30 days", undefined],
+  ])("%s -> %s", (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+});

@@ -97,6 +97,8 @@ async function extractBulk2(
         sink.warn(`Stream '${plan.name}': ${error.message}. Running the query again as a new job.`);
         continue;
       }
+      // A job left behind after a failure would still count against the org's open-job limits.
+      await deleteJob(client, job.id).catch(() => undefined);
       if (error instanceof BulkJobFailedError) {
         throw new ConnectorError(
           `Salesforce could not run the Bulk query for ${plan.object} (job ${error.job.id} ended ${error.job.state} twice: ${error.job.errorMessage ?? "no message"}). Run the sync again; if it persists, check the object_filters for ${plan.object}.`,

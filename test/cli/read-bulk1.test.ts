@@ -10,7 +10,8 @@ import {
   records,
   states,
   widgetObject,
-  type RecordData,
+  expectEachOnce,
+  liveIds as fixtureLiveIds,
 } from "../helpers/read-fixtures.js";
 
 let fake: FakeSalesforce;
@@ -25,14 +26,7 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 const bulk1 = (extra: Record<string, unknown> = {}) => ({ version: "1.0", chunk_size: 2000, ...extra });
-const liveIds = (object: string) =>
-  [...fake.records(object)].filter((r) => r.IsDeleted !== true).map((r) => r.Id as string);
-
-function expectEachOnce(rows: RecordData[], expected: string[]): void {
-  const got = rows.map((r) => r.Id as string);
-  expect(new Set(got).size, "no duplicates").toBe(got.length);
-  expect(got.slice().sort()).toEqual(expected.slice().sort());
-}
+const liveIds = (object: string): string[] => fixtureLiveIds(fake, object);
 
 /** Runs `action` with the faults injected, and clears them whatever happens. */
 async function withFaults<T>(

@@ -10,6 +10,8 @@ import {
   records,
   states,
   widgetObject,
+  expectEachOnce,
+  liveIds as fixtureLiveIds,
   type RecordData,
 } from "../helpers/read-fixtures.js";
 
@@ -44,15 +46,7 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 const ids = (rows: RecordData[]) => rows.map((r) => r.Id as string);
-/** Ids a plain query returns: fake.records() also holds soft-deleted rows (IsDeleted). */
-const liveIds = (object: string) =>
-  [...fake.records(object)].filter((r) => r.IsDeleted !== true).map((r) => r.Id as string);
-
-function expectEachOnce(rows: RecordData[], expected: string[]): void {
-  const got = ids(rows);
-  expect(new Set(got).size, "no duplicates").toBe(got.length);
-  expect(got.slice().sort()).toEqual(expected.slice().sort());
-}
+const liveIds = (object: string): string[] => fixtureLiveIds(fake, object);
 
 function streamStatuses(run: CliRun, stream: string): string[] {
   return ofType(run, "TRACE")

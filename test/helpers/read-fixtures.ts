@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { FakeObjectSpec, FakeSalesforce } from "../fake-salesforce/index.js";
 import { ofType, runCli, writeTempFiles, type CliRun } from "./cli.js";
 
@@ -113,4 +114,40 @@ export function nextStateInput(run: CliRun): unknown[] {
   const last = new Map<string, unknown>();
   for (const state of states(run)) last.set(state.stream.stream_descriptor.name, state);
   return [...last.values()];
+}
+
+/** Ids a plain query returns: fake.records() also holds soft-deleted rows (IsDeleted). */
+export function liveIds(fake: FakeSalesforce, object: string): string[] {
+  return [...fake.records(object)].filter((r) => r.IsDeleted !== true).map((r) => r.Id as string);
+}
+
+/** Every expected Id exactly once: nothing lost, nothing doubled. */
+export function expectEachOnce(rows: RecordData[], expected: string[]): void {
+  const got = rows.map((r) => r.Id as string);
+  expect(new Set(got).size, "no duplicates").toBe(got.length);
+  expect(got.slice().sort()).toEqual(expected.slice().sort());
+}
+
+/**
+ * Discover, then a full-refresh read of one stream, through any way of running the connector (the
+ * built CLI, an installed package, the image); `path` maps a file name to what the runner passes.
+ */
+export async function discoverThenRead(
+  run: (args: string[], files: Record<string, unknown>) => Promise<CliRun>,
+  path: (file: string) => string,
+  config: unknown,
+  streamName: string,
+): Promise<{ discovered: CliRun; read: CliRun }> {
+  const discovered = await run(["discover", "--config", path("config.json")], { "config.json": config });
+  const catalog = ofType(discovered, "CATALOG")[0]?.catalog as { streams: Array<{ name: string }> } | undefined;
+  const stream = catalog?.streams.find((s) => s.name === streamName);
+  if (!stream) throw new Error(`${streamName} was not discovered: ${discovered.stderr.slice(0, 500)}`);
+  const configured = {
+    streams: [{ stream, sync_mode: "full_refresh", destination_sync_mode: "overwrite", primary_key: [["Id"]] }],
+  };
+  const read = await run(["read", "--config", path("config.json"), "--catalog", path("catalog.json")], {
+    "config.json": config,
+    "catalog.json": configured,
+  });
+  return { discovered, read };
 }

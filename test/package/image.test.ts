@@ -18,7 +18,14 @@ import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { jsonLines, ofType, repoRoot, traceErrors, type AirbyteLine, type CliRun } from "../helpers/cli.js";
-import { baseConfig, records, widgetObject } from "../helpers/read-fixtures.js";
+import {
+  baseConfig,
+  discoverThenRead,
+  expectEachOnce,
+  liveIds,
+  records,
+  widgetObject,
+} from "../helpers/read-fixtures.js";
 
 const ENGINE_PROBE_TIMEOUT_MS = 15_000;
 const BUILD_TIMEOUT_MS = 15 * 60_000;
@@ -195,24 +202,11 @@ describe.skipIf(!client)(title, () => {
   it(
     "discover then read returns every record once, exit 0",
     async () => {
-      const discovered = await runImage(["discover", "--config", "/data/config.json"], { "config.json": config() });
+      const { discovered, read } = await discoverThenRead(runImage, (file) => `/data/${file}`, config(), "Widget__c");
       expect(discovered.code, discovered.stderr).toBe(0);
-      const catalog = ofType(discovered, "CATALOG")[0]?.catalog as { streams: Array<{ name: string }> } | undefined;
-      const stream = catalog?.streams.find((s) => s.name === "Widget__c");
-      expect(stream, "Widget__c discovered").toBeDefined();
-      const configured = {
-        streams: [{ stream, sync_mode: "full_refresh", destination_sync_mode: "overwrite", primary_key: [["Id"]] }],
-      };
-      const result = await runImage(["read", "--config", "/data/config.json", "--catalog", "/data/catalog.json"], {
-        "config.json": config(),
-        "catalog.json": configured,
-      });
-      expect(traceErrors(result)).toEqual([]);
-      expect(result.code, result.stderr).toBe(0);
-      const got = records(result, "Widget__c").map((r) => r.Id as string);
-      const expected = [...fake.records("Widget__c")].filter((r) => r.IsDeleted !== true).map((r) => r.Id as string);
-      expect(new Set(got).size, "no duplicates").toBe(got.length);
-      expect(got.slice().sort()).toEqual(expected.slice().sort());
+      expect(traceErrors(read)).toEqual([]);
+      expect(read.code, read.stderr).toBe(0);
+      expectEachOnce(records(read, "Widget__c"), liveIds(fake, "Widget__c"));
     },
     2 * RUN_TIMEOUT_MS,
   );

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { ofType, repoRoot, runCli, traceErrors, writeTempFiles, type CliRun } from "../helpers/cli.js";
 import { sfGet } from "../helpers/sf-http.js";
+import { baseConfig } from "../helpers/read-fixtures.js";
 import { invalidMessages, officialProtocolAvailable, officialProtocolPath } from "../helpers/protocol.js";
 import { SALESFORCE_TYPE_SCHEMAS } from "../../src/catalog/json-schema.js";
 
@@ -384,18 +385,7 @@ describe("discover cost and resilience", () => {
       })),
     });
     try {
-      const c = big.credentials;
-      const files = writeTempFiles({
-        "config.json": {
-          credentials: {
-            auth_type: "oauth2_refresh_token",
-            client_id: c.clientId,
-            client_secret: c.clientSecret,
-            refresh_token: c.refreshToken,
-          },
-          login_url: big.url,
-        },
-      });
+      const files = writeTempFiles({ "config.json": baseConfig(big) });
       const run = await cli(["discover", "--config", files["config.json"]!]);
       expect(run.code).toBe(0);
       expect((ofType(run, "CATALOG")[0]?.catalog as { streams: unknown[] }).streams).toHaveLength(300);
@@ -412,18 +402,7 @@ describe("discover cost and resilience", () => {
       extraObjects: [{ name: "Broken__c", describeFails: true, fields: [{ name: "Id", type: "id" }] }],
     });
     try {
-      const c = broken.credentials;
-      const files = writeTempFiles({
-        "config.json": {
-          credentials: {
-            auth_type: "oauth2_refresh_token",
-            client_id: c.clientId,
-            client_secret: c.clientSecret,
-            refresh_token: c.refreshToken,
-          },
-          login_url: broken.url,
-        },
-      });
+      const files = writeTempFiles({ "config.json": baseConfig(broken) });
       const run = await cli(["discover", "--config", files["config.json"]!]);
       expect(run.code).toBe(0);
       const names = (ofType(run, "CATALOG")[0]?.catalog as { streams: Array<{ name: string }> }).streams.map(

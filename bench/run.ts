@@ -6,6 +6,7 @@
  *   npm run bench                      1,000,000 rows, plus the RSS check at 200k and 2M rows
  *   npm run bench -- --rows 300000 --rss-sizes 100000,600000
  *   npm run bench -- --bulk 2.0        only Bulk 2.0 (default: 2.0 and 1.0 with PK chunking)
+ *   npm run bench -- --page-latency-ms 500   each results page answers after 500 ms, as a real org's do
  */
 import { spawn } from "node:child_process";
 import { openSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -19,6 +20,8 @@ for (let i = 2; i < process.argv.length; i += 2)
 const rows = Number(args.get("rows") ?? 1_000_000);
 const rssSizes = (args.get("rss-sizes") ?? "200000,2000000").split(",").filter(Boolean).map(Number);
 const bulkVersions = (args.get("bulk") ?? "2.0,1.0").split(",");
+/** Server time before each Bulk 2.0 results page answers, as a real org has (default 0: loopback). */
+const pageLatencyMs = Number(args.get("page-latency-ms") ?? 0);
 const repoRoot = resolve(import.meta.dirname, "../..");
 
 /** ~20 mixed-type columns, like a typical custom object. */
@@ -209,6 +212,7 @@ async function measure(count: number, bulk: string): Promise<{ limit: Measure; c
     objects: [benchObject(count)],
     bulk2PollsUntilComplete: 1,
     bulk1PollsUntilComplete: 1,
+    bulk2ResultsLatencyMs: pageLatencyMs,
   });
   try {
     const soql = `SELECT ${benchObject(0)

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceClient } from "./client.js";
+import type { HttpResponse } from "./http.js";
 import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 
@@ -89,23 +90,49 @@ export async function deleteJob(client: SalesforceClient, jobId: string): Promis
  * Streams every results page of a completed job, following Sforce-Locator until it is "null". Each
  * page is its own CSV with its own header and its row count is checked against
  * Sforce-NumberOfRecords; a page cut off mid-way is asked for again with the same locator.
+ *
+ * The next page is requested as soon as this page's headers name its locator, so Salesforce's time
+ * to first byte overlaps the parsing of this page (its body waits, paused, until it is read).
  */
 export async function* readJobResults(
   client: SalesforceClient,
   jobId: string,
   maxRecords: number | undefined,
 ): AsyncGenerator<RowBatch> {
-  let locator: string | undefined;
-  do {
+  const pathFor = (locator: string | undefined): string => {
     const query = new URLSearchParams();
     if (maxRecords !== undefined) query.set("maxRecords", String(maxRecords));
     if (locator !== undefined) query.set("locator", locator);
-    const path = `/jobs/query/${jobId}/results${query.size > 0 ? `?${query}` : ""}`;
-    let next: string | undefined;
-    yield* readCsvResource(client, path, {
-      countHeader: "sforce-numberofrecords",
-      onComplete: (response) => (next = response.header("sforce-locator")),
-    });
-    locator = next && next !== "null" ? next : undefined;
-  } while (locator !== undefined);
+    return `/jobs/query/${jobId}/results${query.size > 0 ? `?${query}` : ""}`;
+  };
+  let locator: string | undefined;
+  let prefetched: Promise<HttpResponse> | undefined;
+  try {
+    do {
+      let next: string | undefined;
+      const firstResponse = prefetched;
+      prefetched = undefined;
+      yield* readCsvResource(client, pathFor(locator), {
+        countHeader: "sforce-numberofrecords",
+        firstResponse,
+        onHeaders: (response) => {
+          const header = response.header("sforce-locator");
+          next = header && header !== "null" ? header : undefined;
+          if (next !== undefined && prefetched === undefined) prefetched = handled(client.request(pathFor(next), CSV));
+        },
+      });
+      locator = next;
+    } while (locator !== undefined);
+  } finally {
+    // Abandoned (the stream failed): free the prefetched page's connection.
+    void prefetched?.then((response) => response.discard()).catch(() => undefined);
+  }
+}
+
+const CSV = { headers: { Accept: "text/csv" } };
+
+/** A promise that may settle while nobody awaits it yet: its rejection must not count as unhandled. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

@@ -12,8 +12,10 @@ export interface RowBatch {
 export interface CsvResourceOptions {
   /** Response header holding the row count to check the body against (Bulk 2.0's Sforce-NumberOfRecords). */
   countHeader?: string;
-  /** Sees the response that was read to the end (Bulk 2.0 takes its next locator from it). */
-  onComplete?: (response: HttpResponse) => void;
+  /** A request for this resource already sent (a prefetch); used for the first attempt. */
+  firstResponse?: Promise<HttpResponse>;
+  /** Sees each response as soon as its headers arrive, before the body is read. */
+  onHeaders?: (response: HttpResponse) => void;
 }
 
 /**
@@ -28,10 +30,11 @@ export async function* readCsvResource(
 ): AsyncGenerator<RowBatch> {
   let delivered = 0;
   for (let attempt = 1; ; attempt++) {
-    const response = await client.request(path, {
-      headers: { Accept: "text/csv" },
-      sessionHeader: options.sessionHeader,
-    });
+    const response =
+      attempt === 1 && options.firstResponse
+        ? await options.firstResponse
+        : await client.request(path, { headers: { Accept: "text/csv" }, sessionHeader: options.sessionHeader });
+    options.onHeaders?.(response);
     const expected = options.countHeader ? Number(response.header(options.countHeader) ?? NaN) : NaN;
     let seen = 0;
     try {
@@ -48,7 +51,6 @@ export async function* readCsvResource(
           code: "ECONNRESET",
         });
       }
-      options.onComplete?.(response);
       return;
     } catch (error) {
       const decision = client.decideAfterBodyFailure(error, attempt);

@@ -172,7 +172,10 @@ function decodeLocator(s: string): number | undefined {
 }
 
 /** GET /services/data/vXX.X/jobs/query/{id}/results?locator=&maxRecords= (text/csv). */
-export function jobResults(ctx: Ctx): Result {
+export async function jobResults(ctx: Ctx): Promise<Result> {
+  // Salesforce takes a while to start each page; the benchmark models it with bulk2ResultsLatencyMs.
+  if (ctx.state.opts.bulk2ResultsLatencyMs > 0)
+    await new Promise((r) => setTimeout(r, ctx.state.opts.bulk2ResultsLatencyMs));
   const job = jobFor(ctx);
   if (ctx.version !== job.apiVersion) {
     throw new ApiError(

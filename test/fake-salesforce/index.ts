@@ -47,6 +47,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       dailyApiMax: options.dailyApiMax ?? 100_000,
       bulk2PollsUntilComplete: options.bulk2PollsUntilComplete ?? 2,
       defaultBulk2PageSize: options.defaultBulk2PageSize ?? 50_000,
+      bulk2ResultsLatencyMs: options.bulk2ResultsLatencyMs ?? 0,
       bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? 2,
       bulk1ResultFileRows: options.bulk1ResultFileRows ?? 50_000,
       restBatchSize: options.restBatchSize ?? 2000,

@@ -11,6 +11,7 @@ export interface ResolvedOptions {
   dailyApiMax: number;
   bulk2PollsUntilComplete: number;
   defaultBulk2PageSize: number;
+  bulk2ResultsLatencyMs: number;
   bulk1PollsUntilComplete: number;
   bulk1ResultFileRows: number;
   restBatchSize: number;

@@ -70,6 +70,8 @@ export interface FakeOptions {
   bulk2PollsUntilComplete?: number;
   /** Rows per Bulk 2.0 results page when maxRecords is absent; default 50000. */
   defaultBulk2PageSize?: number;
+  /** Delay before each Bulk 2.0 results page answers (server time to first byte); default 0. */
+  bulk2ResultsLatencyMs?: number;
   /**
    * Default 2: status reads (GET batch, batch list or job info) a Bulk 1.0 batch answers with
    * Queued/InProgress before Completed (or Failed). Counted per batch.

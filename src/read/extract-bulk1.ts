@@ -114,12 +114,13 @@ class Bulk1Job {
     this.converterFor = createCsvRecordConverterCache(plan.schema, sink.warn);
   }
 
-  async run(soql: string, chunking: PkChunking | undefined): Promise<void> {
+  /** `estimate`: report Salesforce's row count (not for a chunk's re-run, which is part of a larger job). */
+  async run(soql: string, chunking: PkChunking | undefined, estimate = true): Promise<void> {
     const { client } = this;
     const job = await createJob(client, this.plan.object, this.plan.operation, chunking);
     try {
       const original = await addQueryBatch(client, job.id, soql);
-      await this.collect(job.id, original.id, chunking !== undefined);
+      await this.collect(job.id, original.id, chunking !== undefined, estimate);
     } catch (error) {
       await setJobState(client, job.id, "Aborted").catch(() => undefined);
       throw error;
@@ -127,7 +128,7 @@ class Bulk1Job {
   }
 
   /** Polls the job's batches, downloading each as it completes, until every batch is done. */
-  private async collect(jobId: string, originalId: string, chunked: boolean): Promise<void> {
+  private async collect(jobId: string, originalId: string, chunked: boolean, estimate: boolean): Promise<void> {
     const poll = defaultPollSettings(this.config.jobTimeoutMs);
     const pool = new TaskPool(this.config.spec.concurrency);
     const handled = new Set<string>();
@@ -158,7 +159,11 @@ class Bulk1Job {
         await setJobState(this.client, jobId, "Closed");
         closed = true;
       }
-      if (allCreated && work.every((b) => handled.has(b.id))) break;
+      if (allCreated && work.every((b) => handled.has(b.id))) {
+        const processed = work.reduce((sum, b) => sum + (b.state === "Completed" ? b.numberRecordsProcessed : 0), 0);
+        if (estimate) await this.sink.estimate(processed);
+        break;
+      }
       if (Date.now() >= deadline) {
         throw new ConnectorError(
           `Bulk 1.0 job ${jobId} for ${this.plan.object} did not finish within job_timeout; it was aborted. Raise job_timeout or narrow stream_slice_step.`,
@@ -185,7 +190,7 @@ class Bulk1Job {
       `Stream '${this.plan.name}': chunk batch ${failed.id} failed (${failed.stateMessage}); running its Id range again.`,
     );
     try {
-      await this.run(chunkSoql.trim(), undefined);
+      await this.run(chunkSoql.trim(), undefined, false);
     } catch (error) {
       if (error instanceof BatchFailedError)
         throw new BatchFailedError({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { traceErrors, type CliRun } from "../helpers/cli.js";
+import { ofType, traceErrors, type CliRun } from "../helpers/cli.js";
 import { invalidMessages, officialProtocolAvailable } from "../helpers/protocol.js";
 import {
   baseConfig,
@@ -71,6 +71,10 @@ describe("Bulk 1.0 with PK chunking", () => {
     expect(fake.count("bulk1_result_list")).toBe(10);
     expect(fake.count("bulk1_result")).toBe(20);
     expect(fake.count("bulk1_close_job")).toBe(1);
+    const estimates = ofType(run, "TRACE")
+      .map((m) => m.trace as { type: string; estimate?: { row_estimate: number } })
+      .filter((t) => t.type === "ESTIMATE");
+    expect(estimates.at(-1)?.estimate?.row_estimate).toBe(20_000);
   });
 
   it("pk_chunking false: one batch, no header", async () => {

@@ -94,3 +94,23 @@ describe("Salesforce rejecting a query", () => {
     }
   });
 });
+
+describe("job_timeout", () => {
+  it("a Bulk 2.0 job still running after job_timeout is aborted and the stream fails with what to change", async () => {
+    const slow = await startFakeSalesforce({ extraObjects: [widgetObject(50)], bulk2PollsUntilComplete: 1_000_000 });
+    try {
+      const config = baseConfig(slow, { job_timeout: "PT1S" });
+      const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
+      const run = await readOnce(config, catalog);
+      expect(run.code).toBe(1);
+      const [error] = traceErrors(run);
+      expect(error?.failure_type).toBe("transient_error");
+      expect(error?.message).toMatch(/did not finish within job_timeout.*aborted.*Raise job_timeout/);
+      expect(slow.count("bulk2_abort")).toBe(1);
+      // Polls back off: far fewer than one per 5 ms over the second it waited.
+      expect(slow.count("bulk2_status")).toBeLessThan(15);
+    } finally {
+      await slow.stop();
+    }
+  });
+});

@@ -17,6 +17,17 @@ export class ConnectorError extends Error {
   }
 }
 
+/**
+ * The org's daily API allowance is used up, or would pass api_quota_percent: every further stream
+ * would stop the same way, so the sync stops as a whole (with the state it has saved).
+ */
+export class ApiAllowanceError extends ConnectorError {
+  constructor(message: string, internalMessage?: string) {
+    super(message, "transient_error", { internalMessage });
+    this.name = "ApiAllowanceError";
+  }
+}
+
 export const configError = (message: string, internalMessage?: string): ConnectorError =>
   new ConnectorError(message, "config_error", { internalMessage });
 

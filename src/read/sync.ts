@@ -3,7 +3,7 @@ import type { SyncOutput } from "./sync-output.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
-import { asConnectorError, ConnectorError } from "../errors.js";
+import { ApiAllowanceError, asConnectorError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
@@ -33,7 +33,8 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
       failed.push({ name: plan.name, error });
       await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
       await ctx.writer.traceError(error, plan.name);
-      if (stopsEverything(caught)) break;
+      // The org's API allowance is shared: once it stops one stream it would stop every other.
+      if (caught instanceof ApiAllowanceError) break;
     }
   }
   const usage = ctx.client.usage;
@@ -100,11 +101,6 @@ function streamError(caught: unknown, plan: StreamPlan): ConnectorError {
     );
   }
   return asConnectorError(caught);
-}
-
-/** The org's API allowance is shared: once we stop for it, every further stream would stop too. */
-function stopsEverything(error: unknown): boolean {
-  return error instanceof ConnectorError && /api_quota_percent|REQUEST_LIMIT_EXCEEDED/.test(error.message);
 }
 
 async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx: SyncContext): Promise<void> {

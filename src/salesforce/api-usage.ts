@@ -1,4 +1,4 @@
-import { ConnectorError } from "../errors.js";
+import { ApiAllowanceError } from "../errors.js";
 
 /**
  * Tracks the org's daily API usage from the `Sforce-Limit-Info: api-usage=USED/MAX` header Salesforce
@@ -24,10 +24,9 @@ export class ApiUsage {
     if (this.used === undefined || this.max === undefined || this.max <= 0) return;
     const share = ((this.used + 1) / this.max) * 100;
     if (share > this.quotaPercent) {
-      throw new ConnectorError(
+      throw new ApiAllowanceError(
         `Stopped before passing api_quota_percent=${this.quotaPercent}: the org has used ${this.used} of its ${this.max} daily API requests. ` +
           "The next sync resumes from the last saved state; raise api_quota_percent or sync later to continue.",
-        "transient_error",
       );
     }
   }

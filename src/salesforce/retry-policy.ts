@@ -1,4 +1,4 @@
-import { ConnectorError } from "../errors.js";
+import { ApiAllowanceError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "./api-error.js";
 
 /**
@@ -47,10 +47,9 @@ export function decide(failure: unknown, attempt: number, refreshed: boolean, se
     if (failure.errorCode === "REQUEST_LIMIT_EXCEEDED" || failure.errorCode === "ExceededQuota") {
       return {
         action: "fail",
-        error: new ConnectorError(
+        error: new ApiAllowanceError(
           "Salesforce's daily API request limit for this org is used up (REQUEST_LIMIT_EXCEEDED). The sync stopped; it resumes from its last state when the org's 24-hour allowance frees up. Lower api_quota_percent to leave room for other integrations.",
-          "transient_error",
-          { internalMessage: failure.message },
+          failure.message,
         ),
       };
     }

@@ -157,6 +157,10 @@ function resolvePath(
       const sameEverywhere = matches.length === objects.length && matches.every((f) => f.type === first.type);
       if (sameEverywhere)
         return { canonical, schema: fieldJsonSchema(first, warn, objects[0]!.name), type: first.type };
+      const targets = objects.map((o) => `${o.name}: ${o.fields.find((f) => f.name === first.name)?.type ?? "absent"}`);
+      warn(
+        `query stream '${name}': ${segments.join(".")} differs between the reference's targets (${targets.join(", ")}); typed as string.`,
+      );
       return { canonical, schema: { type: ["null", "string"] } };
     }
     const targets = [...new Set(matches.flatMap((f) => f.referenceTo ?? []))];

@@ -122,6 +122,22 @@ describe("discover query streams", () => {
     expect(top.default_cursor_field).toBeUndefined();
   });
 
+  it("a polymorphic field only some targets have is a string, with a warning saying why", async () => {
+    const config = baseConfig(bulkFake, {
+      query_streams: [{ name: "poly", query: "SELECT Id, Related__r.AnnualRevenue FROM Deal__c" }],
+      streams_criteria: [{ criteria: "exacts", value: "Deal__c" }],
+    });
+    const { run, streams } = await discover(config);
+    const poly = streams.find((s) => s.name === "poly")!;
+    expect(poly.json_schema.properties.Related__r!.properties!.AnnualRevenue).toEqual({ type: ["null", "string"] });
+    const warnings = ofType(run, "LOG").map((m) => (m.log as { message: string }).message);
+    expect(
+      warnings.some((w) =>
+        /poly.*Related__r\.AnnualRevenue differs.*Account: currency.*Contact: absent.*typed as string/.test(w),
+      ),
+    ).toBe(true);
+  });
+
   it("a misspelled parent field fails discover naming the stream and the path", async () => {
     const config = baseConfig(bulkFake, {
       query_streams: [{ name: "typo", query: "SELECT Id, Sales_User__r.Nmae FROM Deal__c" }],

@@ -165,7 +165,7 @@ function resolveLoginUrl(spec: SpecWithDefaults): string {
 }
 
 /** A date means midnight UTC; a date-time keeps its offset. Rejects 2024-02-30 and friends. */
-export function parseStartDate(text: string): Date | undefined {
+function parseStartDate(text: string): Date | undefined {
   const isoText = text.length === 10 ? `${text}T00:00:00Z` : text;
   const date = new Date(isoText);
   if (Number.isNaN(date.getTime())) return undefined;

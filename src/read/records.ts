@@ -310,7 +310,7 @@ function isAbsent(value: unknown): value is null | undefined | "" {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what JSON must escape.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-export function jsonString(text: string): string {
+function jsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
@@ -554,7 +554,7 @@ function anyEncoder(tags: ReadonlySet<string>, invalid: () => string): Encoder {
  * `attributes` that looks like Salesforce's (an object with a string `type`) goes: a json field's
  * own data may use the key.
  */
-export function stripAttributes(value: unknown): unknown {
+function stripAttributes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripAttributes);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};

@@ -75,7 +75,7 @@ export function decide(failure: unknown, attempt: number, refreshed: boolean, se
  * The error code of a dropped connection or refused socket, wherever fetch (undici) put it: undici
  * throws `TypeError: fetch failed` or `TypeError: terminated` with the socket error as its cause.
  */
-export function networkCode(failure: unknown): string | undefined {
+function networkCode(failure: unknown): string | undefined {
   for (let current = failure, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && TRANSIENT_NETWORK.has(code)) return code;

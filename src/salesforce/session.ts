@@ -94,7 +94,7 @@ const UNREACHABLE = new Set([
 ]);
 
 /** One clear message per way a login fails; the person reading it learns which setting to change. */
-export function loginError(error: unknown, config: Config): ConnectorError {
+function loginError(error: unknown, config: Config): ConnectorError {
   const err = error as Error & { code?: string; errno?: string; name?: string };
   const where = config.loginUrl;
   const code = err.code ?? err.errno ?? (err.cause as { code?: string } | undefined)?.code;

@@ -69,7 +69,7 @@ interface SettingRow {
  * shapes (oneOf), its tag (`credentials.auth_type`) lists the kinds and each field says which kind
  * it belongs to.
  */
-export function settingRows(
+function settingRows(
   schema: SchemaNode = connectorSpecification.connectionSpecification as SchemaNode,
 ): SettingRow[] {
   const rows: SettingRow[] = [];

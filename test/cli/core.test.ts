@@ -21,19 +21,10 @@ async function cli(args: string[]): Promise<CliRun> {
   return run;
 }
 
+/** The shared fixture config (refresh-token login at the fake), with credentials or fields replaced. */
 function oauthConfig(overrides: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}) {
-  const c = fake.credentials;
-  return {
-    credentials: {
-      auth_type: "oauth2_refresh_token",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      refresh_token: c.refreshToken,
-      ...credentials,
-    },
-    login_url: fake.url,
-    ...overrides,
-  };
+  const base = baseConfig(fake, overrides);
+  return { ...base, credentials: { ...(base.credentials as Record<string, unknown>), ...credentials } };
 }
 
 async function withConfig(command: "check" | "discover", config: unknown): Promise<CliRun> {

@@ -69,9 +69,7 @@ interface SettingRow {
  * shapes (oneOf), its tag (`credentials.auth_type`) lists the kinds and each field says which kind
  * it belongs to.
  */
-function settingRows(
-  schema: SchemaNode = connectorSpecification.connectionSpecification as SchemaNode,
-): SettingRow[] {
+function settingRows(schema: SchemaNode = connectorSpecification.connectionSpecification as SchemaNode): SettingRow[] {
   const rows: SettingRow[] = [];
   const required = new Set(schema.required ?? []);
   for (const [name, node] of Object.entries(schema.properties ?? {})) {

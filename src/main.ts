@@ -70,7 +70,7 @@ program
     run(async () => {
       const config = await loadConfigFile(options.config);
       const client = await connect(config, writer);
-      const catalog = await discover(client, config, (message) => void writer.log("WARN", message));
+      const catalog = await discover(client, config, writer.warn);
       await writer.emit({ type: "CATALOG", catalog });
     }),
   );

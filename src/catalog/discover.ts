@@ -1,5 +1,6 @@
 import type { DescribeSObjectResult } from "jsforce";
 import type { Config } from "../config.js";
+import type { Log } from "../log.js";
 import { configError } from "../errors.js";
 import type { AirbyteCatalog, AirbyteStream } from "../protocol/types.js";
 import type { SalesforceClient } from "../salesforce/client.js";
@@ -11,15 +12,13 @@ import { buildQueryStream } from "./query-stream.js";
 import { parseQueryStream } from "../query-streams/parse.js";
 import { resolveQueryStreams } from "../query-streams/resolve.js";
 
-export type Warn = (message: string) => void;
-
 /**
  * describeGlobal, keep what can be read and what the user's criteria select, then describe those
  * objects through Composite (25 per API call) and turn each describe into a stream. Query streams
  * are built from their FROM object's describe. An object that fails to describe is skipped with a
  * warning, never fatal.
  */
-export async function discover(client: SalesforceClient, config: Config, warn: Warn): Promise<AirbyteCatalog> {
+export async function discover(client: SalesforceClient, config: Config, warn: Log["warn"]): Promise<AirbyteCatalog> {
   const global = await describeGlobal(client);
   const objectNames: string[] = [];
   for (const entry of global.sobjects) {

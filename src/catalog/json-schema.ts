@@ -5,9 +5,9 @@
 // Every schema admits null: any Salesforce field may be empty, and a user without field-level
 // access reads it as null.
 import type { Field } from "jsforce";
+import type { Log } from "../log.js";
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
-export type Warn = (message: string) => void;
 export type FieldTypeInfo = Pick<Field, "name" | "type">;
 
 const nullable = (type: string, annotations: Record<string, unknown> = {}): JsonSchema => ({
@@ -110,7 +110,7 @@ export function isKnownSalesforceType(type: string): type is SalesforceFieldType
  * JSON schema of one field. A type outside the table (a newer API version may add one) degrades to
  * a nullable string with one warning, so discovery never fails on a single odd field.
  */
-export function fieldJsonSchema(field: FieldTypeInfo, warn: Warn, objectName: string): Record<string, unknown> {
+export function fieldJsonSchema(field: FieldTypeInfo, warn: Log["warn"], objectName: string): Record<string, unknown> {
   if (isKnownSalesforceType(field.type)) {
     return structuredClone(SALESFORCE_TYPE_SCHEMAS[field.type]) as Record<string, unknown>;
   }

@@ -1,8 +1,9 @@
 // One Salesforce object describe -> one AirbyteStream.
 import type { DescribeSObjectResult } from "jsforce";
 import type { AirbyteStream } from "../protocol/generated/airbyte-protocol.js";
+import type { Log } from "../log.js";
 import { BULK_UNSUPPORTED_OBJECTS, CURSOR_FILTER_UNSUPPORTED_OBJECTS } from "./excluded-objects.js";
-import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema, type FieldTypeInfo, type Warn } from "./json-schema.js";
+import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema, type FieldTypeInfo } from "./json-schema.js";
 
 // Top-level json_schema annotations that tell `read` which API can serve the stream. They travel
 // with the catalog, so `read` decides without describing the object again.
@@ -25,7 +26,7 @@ export function chooseCursorField(fields: readonly FieldTypeInfo[]): string | un
   return CURSOR_FIELD_PREFERENCE.find((name) => datetimeFields.has(name));
 }
 
-export function buildObjectStream(describe: ObjectDescribe, warn: Warn): AirbyteStream {
+export function buildObjectStream(describe: ObjectDescribe, warn: Log["warn"]): AirbyteStream {
   const properties: Record<string, unknown> = {};
   for (const field of describe.fields) properties[field.name] = fieldJsonSchema(field, warn, describe.name);
 

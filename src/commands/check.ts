@@ -17,19 +17,13 @@ export async function check(config: Config, writer: MessageWriter): Promise<void
   const limits = await client.json<Limits>("/limits");
   const daily = limits.DailyApiRequests;
   if (daily) {
-    await writer.log(
-      "INFO",
+    writer.info(
       `Connected to ${client.session.instanceUrl}; ${daily.Remaining} of ${daily.Max} daily API requests remain.`,
     );
   }
   const queries = config.spec.query_streams ?? [];
   if (queries.length > 0) {
-    const outcomes = await resolveEach(
-      client,
-      queries,
-      config.spec.concurrency,
-      (message) => void writer.log("WARN", message),
-    );
+    const outcomes = await resolveEach(client, queries, config.spec.concurrency, writer.warn);
     const problems = outcomes.flatMap((o) =>
       "error" in o ? [o.error instanceof Error ? o.error.message : String(o.error)] : [],
     );

@@ -1,4 +1,4 @@
-import type { SyncOutput } from "../read/sync-output.js";
+import type { SyncOutput } from "../protocol/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import type { Config } from "../config.js";
 import { loadConfigFile, readJsonFile } from "../config.js";
@@ -41,7 +41,7 @@ export async function runRead(
   syncStartedAt = new Date(),
 ): Promise<void> {
   const client = await connect(config, output);
-  const plans = await planStreams(client, config, catalog, (message) => void output.log("WARN", message));
+  const plans = await planStreams(client, config, catalog, output.warn);
   const states = parseInputState(
     stateInput ?? null,
     plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),

@@ -1,11 +1,10 @@
 import type { Writable } from "node:stream";
 import type { AirbyteMessage, AirbyteStreamStatus } from "./types.js";
+import type { LogLevel } from "../log.js";
+import type { SyncOutput } from "./sync-output.js";
 import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
-import type { SyncOutput } from "../read/sync-output.js";
-
-export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
 
 /**
  * The one writer of stdout: every line is one Airbyte message. Records are serialised once, batched,
@@ -38,6 +37,9 @@ export class MessageWriter implements SyncOutput {
   log(level: LogLevel, message: string): Promise<void> {
     return this.emit({ type: "LOG", log: { level, message } });
   }
+
+  readonly warn = (message: string): void => void this.log("WARN", message);
+  readonly info = (message: string): void => void this.log("INFO", message);
 
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void> {
     return this.emit({

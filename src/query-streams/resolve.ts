@@ -1,9 +1,10 @@
 import type { DescribeSObjectResult, Field } from "jsforce";
 import type { QueryStreams } from "../generated/config.js";
 import type { SalesforceClient } from "../salesforce/client.js";
+import type { Log } from "../log.js";
 import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
-import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema, type Warn } from "../catalog/json-schema.js";
+import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema } from "../catalog/json-schema.js";
 import { chooseCursorField } from "../catalog/object-stream.js";
 import { parseQueryStream, type ParsedQuery } from "./parse.js";
 
@@ -32,7 +33,7 @@ export async function resolveQueryStreams(
   client: SalesforceClient,
   queries: readonly QueryStreamConfig[],
   concurrency: number,
-  warn: Warn,
+  warn: Log["warn"],
   known: Map<string, DescribeSObjectResult> = new Map(),
 ): Promise<ResolvedQueryStream[]> {
   const outcomes = await resolveEach(client, queries, concurrency, warn, known);
@@ -54,7 +55,7 @@ export async function resolveEach(
   client: SalesforceClient,
   queries: readonly QueryStreamConfig[],
   concurrency: number,
-  warn: Warn,
+  warn: Log["warn"],
   known: Map<string, DescribeSObjectResult> = new Map(),
 ): Promise<Array<ResolvedQueryStream | FailedQuery>> {
   const parsed = queries.map((q): { name: string; parsed: ParsedQuery } | FailedQuery => {
@@ -100,7 +101,7 @@ function resolveOne(
   parsed: ParsedQuery,
   describes: Map<string, DescribeSObjectResult>,
   missing: Set<string>,
-  warn: Warn,
+  warn: Log["warn"],
 ): ResolvedQueryStream | undefined {
   const from = describes.get(parsed.object);
   if (!from) {
@@ -141,7 +142,7 @@ function resolvePath(
   segments: string[],
   describes: Map<string, DescribeSObjectResult>,
   missing: Set<string>,
-  warn: Warn,
+  warn: Log["warn"],
 ): { canonical: string[]; schema: Record<string, unknown>; type?: string } | undefined {
   let objects = [from];
   const canonical: string[] = [];

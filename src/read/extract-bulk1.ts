@@ -65,7 +65,7 @@ export async function extractBulk1(
       return;
     } catch (error) {
       if (error instanceof ChunkingRejectedError) {
-        sink.warn(
+        sink.log.warn(
           `Stream '${plan.name}': Salesforce could not PK-chunk the query (${error.batch.stateMessage}); running it as one batch.`,
         );
         return runWindow(current, undefined, splits);
@@ -73,14 +73,14 @@ export async function extractBulk1(
       if (!(error instanceof BatchFailedError) || !TOO_BIG.test(error.batch.stateMessage))
         throw asStreamError(error, plan);
       if (!chunking && plan.pkChunkable && chunkingFor()) {
-        sink.warn(
+        sink.log.warn(
           `Stream '${plan.name}': the batch was too big for Salesforce (${error.batch.stateMessage}); running it again with PK chunking.`,
         );
         return runWindow(current, chunkingFor(), splits);
       }
       if (current && splits < MAX_SPLITS && current.to.getTime() - current.from.getTime() >= 2 * 60_000) {
         const middle = new Date(Math.floor((current.from.getTime() + current.to.getTime()) / 2));
-        sink.warn(
+        sink.log.warn(
           `Stream '${plan.name}': the batch was too big for Salesforce (${error.batch.stateMessage}); reading the window in two halves.`,
         );
         await runWindow({ from: current.from, to: middle }, chunking, splits + 1);
@@ -111,7 +111,7 @@ class Bulk1Job {
     private readonly plan: StreamPlan,
     private readonly sink: RecordSink,
   ) {
-    this.converterFor = createCsvRecordConverterCache(plan.schema, sink.warn);
+    this.converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
   }
 
   /** `estimate`: report Salesforce's row count (not for a chunk's re-run, which is part of a larger job). */
@@ -186,7 +186,7 @@ class Bulk1Job {
   /** A failed chunk delivered nothing; its Id range runs once more as a job of its own. */
   private async retryChunk(jobId: string, failed: BatchInfo): Promise<void> {
     const chunkSoql = await batchRequest(this.client, jobId, failed.id);
-    this.sink.warn(
+    this.sink.log.warn(
       `Stream '${this.plan.name}': chunk batch ${failed.id} failed (${failed.stateMessage}); running its Id range again.`,
     );
     try {

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import type { Log } from "../log.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import { ConnectorError } from "../errors.js";
@@ -21,7 +22,7 @@ export interface RecordSink {
   records(dataJson: string[]): Promise<void>;
   /** Salesforce's own count of what the query returns, where it reports one. */
   estimate(rows: number): Promise<void>;
-  warn(message: string): void;
+  readonly log: Log;
 }
 
 /**
@@ -46,7 +47,7 @@ export async function extract(
       if (reason === undefined) throw error;
       plan.api = "rest";
       plan.restReason = reason;
-      sink.warn(
+      sink.log.warn(
         `Stream '${plan.name}': Salesforce rejected the Bulk query (${reason}); reading it through REST instead.`,
       );
     }
@@ -84,17 +85,17 @@ async function extractBulk2(
       const done = await waitForJob(client, job.id, poll);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       // One converter per distinct header: warnings about a column come once per stream, not per page.
-      const converterFor = createCsvRecordConverterCache(plan.schema, sink.warn);
+      const converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
       for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
         await sink.records(batch.rows.map(converterFor(batch.header)));
       }
       await deleteJob(client, job.id).catch((error: unknown) =>
-        sink.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),
+        sink.log.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),
       );
       return;
     } catch (error) {
       if (error instanceof BulkJobFailedError && attempt === 1) {
-        sink.warn(`Stream '${plan.name}': ${error.message}. Running the query again as a new job.`);
+        sink.log.warn(`Stream '${plan.name}': ${error.message}. Running the query again as a new job.`);
         continue;
       }
       // A job left behind after a failure would still count against the org's open-job limits.
@@ -116,7 +117,7 @@ function bulkMaxRecords(config: Config): number | undefined {
 }
 
 async function extractRest(client: SalesforceClient, plan: StreamPlan, soql: string, sink: RecordSink): Promise<void> {
-  const convert = createRestRecordConverter(plan.schema, plan.fields, sink.warn);
+  const convert = createRestRecordConverter(plan.schema, plan.fields, sink.log.warn);
   for await (const records of restQuery(client, soql, plan.operation, (total) => void sink.estimate(total))) {
     await sink.records(records.map(convert));
   }

@@ -1,5 +1,6 @@
 import type { DescribeSObjectResult, Field } from "jsforce";
 import type { Config } from "../config.js";
+import type { Log } from "../log.js";
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from "../protocol/types.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { QueryOperation } from "../salesforce/bulk2.js";
@@ -35,8 +36,6 @@ export interface StreamPlan {
   pkChunkable: boolean;
 }
 
-type Warn = (message: string) => void;
-
 /**
  * Checks the configured catalog against fresh describes (Composite: one API call per 25 objects) and
  * turns each stream into a plan. Anything wrong with the catalog is one config_error naming the
@@ -47,7 +46,7 @@ export async function planStreams(
   client: SalesforceClient,
   config: Config,
   catalog: ConfiguredAirbyteCatalog,
-  warn: Warn,
+  warn: Log["warn"],
 ): Promise<StreamPlan[]> {
   const queryStreams = new Map((config.spec.query_streams ?? []).map((q) => [q.name, q]));
   const seen = new Set<string>();
@@ -117,7 +116,7 @@ function planObjectStream(
   configured: ConfiguredAirbyteStream,
   describe: DescribeSObjectResult,
   config: Config,
-  warn: Warn,
+  warn: Log["warn"],
 ): StreamPlan {
   const name = configured.stream.name;
   checkSyncMode(configured);

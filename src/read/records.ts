@@ -13,11 +13,11 @@
 // Columns are matched to schema properties exactly, not case-insensitively: `read` builds the SELECT
 // from the schema's property names, and Salesforce echoes the SELECT field names in the CSV header
 // (and uses the API names as REST JSON keys), so a case mismatch means a column the schema lacks.
-import type { JsonSchema, Warn } from "../catalog/json-schema.js";
+import type { JsonSchema } from "../catalog/json-schema.js";
+import type { Log } from "../log.js";
 
 /** A stream's JSON schema (the catalog's json_schema): `properties` maps field names to schemas. */
 export type JsonSchemaObject = JsonSchema;
-export type { Warn };
 
 export type CsvRecordConverter = (row: readonly string[]) => string;
 export type RestRecordConverter = (record: Readonly<Record<string, unknown>>) => string;
@@ -38,7 +38,7 @@ export const RELATIONSHIP_COLUMN_SHAPE = "nested-if-schema-declares-parent-else-
 export function createCsvRecordConverter(
   schema: JsonSchemaObject,
   header: readonly string[],
-  warn: Warn,
+  warn: Log["warn"],
 ): CsvRecordConverter {
   // A UTF-8 byte order mark would otherwise stick to the first column's name.
   const columns = header.map((name, i) => (i === 0 && name.startsWith("\uFEFF") ? name.slice(1) : name));
@@ -51,7 +51,7 @@ export function createCsvRecordConverter(
  */
 export function createCsvRecordConverterCache(
   schema: JsonSchemaObject,
-  warn: Warn,
+  warn: Log["warn"],
 ): (header: readonly string[]) => CsvRecordConverter {
   let cachedHeader: readonly string[] | undefined;
   let cached: CsvRecordConverter | undefined;
@@ -73,7 +73,7 @@ export function createCsvRecordConverterCache(
 export function createRestRecordConverter(
   schema: JsonSchemaObject,
   fields: readonly string[],
-  warn: Warn,
+  warn: Log["warn"],
 ): RestRecordConverter {
   return renderObject(buildPlan(schema, fields, warn), restLeaf, false);
 }
@@ -83,7 +83,7 @@ export function convertRestRecord(
   record: Readonly<Record<string, unknown>>,
   schema: JsonSchemaObject,
   fields: readonly string[],
-  warn: Warn,
+  warn: Log["warn"],
 ): string {
   return createRestRecordConverter(schema, fields, warn)(record);
 }
@@ -110,7 +110,7 @@ interface Group {
 
 type PlanNode = Leaf | Group;
 
-function buildPlan(schema: JsonSchema, columns: readonly string[], warn: Warn): PlanNode[] {
+function buildPlan(schema: JsonSchema, columns: readonly string[], warn: Log["warn"]): PlanNode[] {
   const top: PlanNode[] = [];
   const columnSet = new Set(columns);
   const undeclared: string[] = [];
@@ -259,7 +259,7 @@ interface Encoder {
   readonly value: (value: unknown) => string;
 }
 
-function encoderFor(schema: JsonSchema, column: string, warn: Warn): Encoder {
+function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"]): Encoder {
   const tags = typeTags(schema).filter((tag) => tag !== "null");
   const only = tags.length === 1 ? tags[0] : undefined;
   const invalid = nullOnceWarned(warn, column, only ?? tags.join("/"));
@@ -285,7 +285,7 @@ function typeTags(schema: JsonSchema): string[] {
 }
 
 /** Returns "null" for an invalid value, warning the first time only. */
-function nullOnceWarned(warn: Warn, column: string, expected: string): () => string {
+function nullOnceWarned(warn: Log["warn"], column: string, expected: string): () => string {
   let warned = false;
   return () => {
     if (!warned) {

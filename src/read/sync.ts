@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
-import type { SyncOutput } from "./sync-output.js";
+import type { Log } from "../log.js";
+import type { SyncOutput } from "../protocol/sync-output.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
@@ -38,8 +39,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
     }
   }
   const usage = ctx.client.usage;
-  await ctx.writer.log(
-    "INFO",
+  ctx.writer.info(
     `Sent ${usage.requestsSent} Salesforce API requests${usage.used !== undefined ? `; the org has used ${usage.used} of ${usage.max} today` : ""}.`,
   );
   if (failed.length > 0) {
@@ -62,8 +62,7 @@ async function skipEmptyStart(ctx: SyncContext, plan: StreamPlan, start: Date, e
     return first === null || first < start ? start : first;
   } catch (error) {
     if (error instanceof ConnectorError) throw error;
-    void ctx.writer.log(
-      "WARN",
+    ctx.writer.warn(
       `Stream '${plan.name}': could not look up its first change (${String(error)}); reading every window from the start date.`,
     );
     return start;
@@ -108,7 +107,7 @@ async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx
   await writer.streamStatus(plan.name, "STARTED");
   const api = plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`;
   const mode = plan.incremental ? "incremental" : "full refresh";
-  await writer.log("INFO", `Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
+  writer.info(`Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
   const sink = new StreamSink(plan.name, writer);
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
   else await extract(ctx.client, config, plan, undefined, sink);
@@ -137,7 +136,7 @@ async function syncIncremental(
     // Nothing to read yet; a saved state is repeated so the platform keeps it.
     if (state === undefined) return;
     if (state.cursor > end)
-      sink.warn(
+      writer.warn(
         `Stream '${plan.name}': the saved state ${state.cursor.toISOString()} is in the future; no records are read until then.`,
       );
     await emitState(state.cursor);
@@ -162,10 +161,14 @@ class StreamSink implements RecordSink {
   private estimatedBefore = 0;
   private windowEstimate = 0;
 
+  readonly log: Log;
+
   constructor(
     private readonly name: string,
     private readonly writer: SyncOutput,
-  ) {}
+  ) {
+    this.log = writer;
+  }
 
   async records(batch: string[]): Promise<void> {
     if (!this.running) {
@@ -179,10 +182,6 @@ class StreamSink implements RecordSink {
   async estimate(rows: number): Promise<void> {
     this.windowEstimate = rows;
     await this.writer.estimate(this.name, this.estimatedBefore + rows);
-  }
-
-  warn(message: string): void {
-    void this.writer.log("WARN", message);
   }
 
   windowDone(): void {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceSession } from "./session.js";
+import { SILENT_LOG, type Log } from "../log.js";
 import { ApiUsage } from "./api-usage.js";
 import { parseErrorBody } from "./api-error.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
@@ -15,8 +16,6 @@ export interface RequestOptions {
   sessionHeader?: "bearer" | "x-sfdc-session";
 }
 
-export type LogFn = (level: "WARN" | "INFO" | "DEBUG", message: string) => void;
-
 /**
  * Every request to the org's data APIs goes through here: it adds the session token, refreshes an
  * expired session once, retries what is transient with backoff, counts requests and reads the org's
@@ -29,7 +28,7 @@ export class SalesforceClient {
     readonly session: SalesforceSession,
     readonly apiVersion: string,
     quotaPercent: number,
-    private readonly log: LogFn = () => {},
+    private readonly log: Log = SILENT_LOG,
     private readonly retry: RetrySettings = defaultRetrySettings(),
   ) {
     this.usage = new ApiUsage(quotaPercent);
@@ -56,16 +55,13 @@ export class SalesforceClient {
       const decision = decide(failure, attempt, refreshed, this.retry);
       if (decision.action === "fail") throw decision.error;
       if (decision.action === "refresh") {
-        this.log("INFO", "Salesforce session expired; logging in again.");
+        this.log.info("Salesforce session expired; logging in again.");
         await this.session.refresh();
         refreshed = true;
         attempt--; // a refresh is not a failed attempt
         continue;
       }
-      this.log(
-        "WARN",
-        `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`,
-      );
+      this.log.warn(`Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`);
       await sleep(decision.delayMs);
     }
   }
@@ -84,7 +80,7 @@ export class SalesforceClient {
       } catch (error) {
         const decision = decide(error, attempt, true, this.retry);
         if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-        this.log("WARN", `Response from ${this.dataPath(path)} was cut off (${describe(error)}); asking again.`);
+        this.log.warn(`Response from ${this.dataPath(path)} was cut off (${describe(error)}); asking again.`);
         await sleep(decision.delayMs);
       }
     }

@@ -7,6 +7,7 @@ import type {
   ConfiguredAirbyteCatalog,
   ConfiguredAirbyteStream,
 } from "../protocol/types.js";
+import type { Log } from "../log.js";
 import { configError } from "../errors.js";
 
 export type Breadcrumb = string[];
@@ -44,8 +45,6 @@ export interface Selection {
   catalog: ConfiguredAirbyteCatalog;
   streams: SelectedStream[];
 }
-
-type Warn = (message: string) => void;
 
 const INCREMENTAL = "INCREMENTAL";
 const FULL_TABLE = "FULL_TABLE";
@@ -114,7 +113,7 @@ function primaryKeyFields(stream: AirbyteStream): string[] {
  * `selected-by-default`; `automatic` fields are always read and `unsupported` ones never. The
  * legacy `selected` inside the schema is honoured when there is no metadata.
  */
-export function selectStreams(input: unknown, warn: Warn): Selection {
+export function selectStreams(input: unknown, warn: Log["warn"]): Selection {
   if (!isObject(input) || !Array.isArray(input.streams)) {
     throw configError(
       'The catalog is not a Singer catalog: expected {"streams": [...]}. Run the tap with --discover to create one.',
@@ -135,7 +134,7 @@ export function selectStreams(input: unknown, warn: Warn): Selection {
 function selectStream(
   entry: unknown,
   index: number,
-  warn: Warn,
+  warn: Log["warn"],
 ): { configured: ConfiguredAirbyteStream; stream: SelectedStream } | undefined {
   if (!isObject(entry)) throw catalogError(`streams item ${index} is not an object`);
   const tapStreamId = stringOr(entry.tap_stream_id, stringOr(entry.stream, undefined));
@@ -227,7 +226,7 @@ function replicationOf(
   streamMeta: Record<string, unknown>,
   entry: Record<string, unknown>,
   validKeys: string[],
-  warn: Warn,
+  warn: Log["warn"],
 ): { key: string | undefined } {
   const forced = streamMeta["forced-replication-method"];
   const forcedMethod = isObject(forced) ? forced["replication-method"] : forced;

@@ -68,7 +68,7 @@ function requireConfig(options: TapOptions): string {
 async function discoverCommand(configPath: string, writer: SingerWriter): Promise<void> {
   const config = await loadConfigFile(configPath);
   const client = await connect(config, writer);
-  const catalog = await discover(client, config, (message) => void writer.log("WARN", message));
+  const catalog = await discover(client, config, writer.warn);
   const queryStreams = new Set((config.spec.query_streams ?? []).map((q) => q.name));
   await writer.document(JSON.stringify(toSingerCatalog(catalog, queryStreams), null, 2));
 }
@@ -85,13 +85,13 @@ async function syncCommand(options: TapOptions, configPath: string, logger: Sing
   }
   const selection = selectStreams(
     await readJsonFile(catalogPath, options.catalog !== undefined ? "catalog" : "properties"),
-    (message) => void logger.log("WARN", message),
+    logger.warn,
   );
   const bookmarks =
     options.state === undefined ? {} : bookmarksFromSingerState(await readJsonFile(options.state, "state"));
   const writer = new SingerWriter({ streams: selection.streams, bookmarks });
   if (selection.catalog.streams.length === 0) {
-    await writer.log("WARN", "No stream is selected in the catalog: nothing to sync.");
+    writer.warn("No stream is selected in the catalog: nothing to sync.");
     return;
   }
   try {

@@ -1,8 +1,8 @@
 import type { Writable } from "node:stream";
 import type { AirbyteStreamStatus } from "../protocol/types.js";
 import type { ConnectorError } from "../errors.js";
-import type { LogLevel } from "../protocol/writer.js";
-import type { SyncOutput } from "../read/sync-output.js";
+import type { LogLevel } from "../log.js";
+import type { SyncOutput } from "../protocol/sync-output.js";
 import type { SelectedStream } from "./catalog.js";
 import { redact } from "../protocol/redact.js";
 import { StdoutLines } from "../protocol/stdout-lines.js";
@@ -68,9 +68,8 @@ export class SingerWriter implements SyncOutput {
 
   async estimate(_stream: string, _rowEstimate: number): Promise<void> {}
 
-  async log(level: LogLevel, message: string): Promise<void> {
-    this.logLine(level, message);
-  }
+  readonly warn = (message: string): void => this.logLine("WARN", message);
+  readonly info = (message: string): void => this.logLine("INFO", message);
 
   async traceError(error: ConnectorError, stream?: string): Promise<void> {
     this.failed = true;
@@ -112,7 +111,7 @@ export class SingerWriter implements SyncOutput {
     this.lines.push(line);
   }
 
-  private logLine(level: string, message: string): void {
+  private logLine(level: LogLevel, message: string): void {
     this.err.write(`${level} ${redact(message)}\n`);
   }
 }

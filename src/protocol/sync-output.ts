@@ -1,19 +1,18 @@
-import type { AirbyteStreamStatus } from "../protocol/types.js";
+import type { AirbyteStreamStatus } from "./types.js";
 import type { ConnectorError } from "../errors.js";
-import type { LogLevel } from "../protocol/writer.js";
+import type { Log } from "../log.js";
 
 /**
  * What a sync writes to. The Airbyte CLI's MessageWriter and the Singer tap's SingerWriter both
  * implement it, so one sync loop (windows, state rules, retries) serves both protocols.
  */
-export interface SyncOutput {
+export interface SyncOutput extends Log {
   /** Each entry of `dataJson` is one record's data, already serialised. */
   records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void>;
   /** The stream's cursor after a finished window; `recordCount` records were written since the last one. */
   streamState(stream: string, streamState: Record<string, unknown>, recordCount: number): Promise<void>;
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void>;
   estimate(stream: string, rowEstimate: number): Promise<void>;
-  log(level: LogLevel, message: string): Promise<void>;
   traceError(error: ConnectorError, stream?: string): Promise<void>;
   flush(): Promise<void>;
 }

@@ -1,13 +1,11 @@
-// Which Salesforce objects discovery drops, and which need special handling when read.
+// Which Salesforce objects discovery drops.
 //
 // describeGlobal marks some objects queryable that a plain `SELECT fields FROM Object` still
 // cannot read. The named lists below come from airbytehq/airbyte
 // airbyte-integrations/connectors/source-salesforce/source_salesforce/api.py (learned there from
 // production failures) and from the Salesforce Object Reference; the suffix rules from the
 // Salesforce event developer guides.
-import type { DescribeGlobalResult } from "jsforce";
-
-export type DescribeGlobalEntry = DescribeGlobalResult["sobjects"][number];
+import type { DescribeGlobalEntry } from "../salesforce/describe.js";
 
 export const EXCLUSION_REASONS = {
   notQueryable: "not queryable (describeGlobal queryable: false)",
@@ -128,83 +126,3 @@ export function objectExclusionReason(entry: Pick<DescribeGlobalEntry, "name" | 
   // *History (field history) objects are ordinary queryable objects: kept.
   return undefined;
 }
-
-// Objects the Bulk API rejects ("Entity is not supported by the Bulk API"); `read` must use REST
-// for them. Airbyte api.py UNSUPPORTED_BULK_API_SALESFORCE_OBJECTS ("version specific"); entries
-// that discovery already drops above are kept here too, so a SOQL query stream on them still
-// picks REST.
-export const BULK_UNSUPPORTED_OBJECTS: ReadonlySet<string> = new Set([
-  "AcceptedEventRelation",
-  "AccountBrandShare",
-  "AccountFeed",
-  "AggregateResult",
-  "AssetFeed",
-  "AssetTokenEvent",
-  "AttachedContentDocument",
-  "AttachedContentNote",
-  "Attachment",
-  "CaseStatus",
-  "CaseTeamMember",
-  "CaseTeamRole",
-  "CaseTeamTemplate",
-  "CaseTeamTemplateMember",
-  "CaseTeamTemplateRecord",
-  "ChannelProgramLevelShare",
-  "CombinedAttachment",
-  "ContentFolderItem",
-  "ContractStatus",
-  "DeclinedEventRelation",
-  "EventWhoRelation",
-  "FieldSecurityClassification",
-  "FolderedContentDocument",
-  "KnowledgeArticle",
-  "KnowledgeArticleVersion",
-  "KnowledgeArticleVersionHistory",
-  "KnowledgeArticleViewStat",
-  "KnowledgeArticleVoteStat",
-  "LookedUpFromActivity",
-  "Name",
-  "NoteAndAttachment",
-  "OpenActivity",
-  "OrderStatus",
-  "OwnedContentDocument",
-  "PartnerRole",
-  "QuoteTemplateRichTextData",
-  "RecentlyViewed",
-  "ServiceAppointmentStatus",
-  "ShiftStatus",
-  "SolutionStatus",
-  "TaskPriority",
-  "TaskStatus",
-  "TaskWhoRelation",
-  "UndecidedEventRelation",
-  "UserRecordAccess",
-  "WorkOrderLineItemStatus",
-  "WorkOrderStatus",
-]);
-
-// Objects that can be read whole but reject a WHERE on their cursor field, so they are offered
-// for full refresh only. Airbyte api.py UNSUPPORTED_FILTERING_STREAMS (Airbyte builds them as
-// full-refresh streams even when a cursor field exists).
-export const CURSOR_FILTER_UNSUPPORTED_OBJECTS: ReadonlySet<string> = new Set([
-  "ApiEvent",
-  "BulkApiResultEventStore",
-  "ContentDocumentLink",
-  "EmbeddedServiceDetail",
-  "EmbeddedServiceLabel",
-  "FormulaFunction",
-  "FormulaFunctionAllowedType",
-  "FormulaFunctionCategory",
-  "IdentityProviderEventStore",
-  "IdentityVerificationEvent",
-  "LightningUriEvent",
-  "ListViewEvent",
-  "LoginAsEvent",
-  "LoginEvent",
-  "LogoutEvent",
-  "Publisher",
-  "RecordActionHistory",
-  "ReportEvent",
-  "TabDefinition",
-  "UriEvent",
-]);

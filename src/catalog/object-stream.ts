@@ -2,29 +2,22 @@
 import type { DescribeSObjectResult } from "jsforce";
 import type { AirbyteStream } from "../protocol/generated/airbyte-protocol.js";
 import type { Log } from "../log.js";
-import { BULK_UNSUPPORTED_OBJECTS, CURSOR_FILTER_UNSUPPORTED_OBJECTS } from "./excluded-objects.js";
-import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema, type FieldTypeInfo } from "./json-schema.js";
+import {
+  BULK_UNSUPPORTED_OBJECTS,
+  BULK_UNSUPPORTED_TYPES,
+  chooseCursorField,
+  CURSOR_FILTER_UNSUPPORTED_OBJECTS,
+} from "../salesforce/facts.js";
+import { fieldJsonSchema, type FieldTypeInfo } from "../salesforce/field-types.js";
 
 // Top-level json_schema annotations that tell `read` which API can serve the stream. They travel
 // with the catalog, so `read` decides without describing the object again.
 export const BULK_UNSUPPORTED_FIELDS_KEY = "x-bulk-unsupported-fields";
 export const BULK_UNSUPPORTED_OBJECT_KEY = "x-bulk-unsupported-object";
 
-// Cursor candidates, most precise first. SystemModstamp also moves on system changes (e.g.
-// roll-ups) that leave LastModifiedDate alone; CreatedDate suits insert-only objects; LoginTime
-// is LoginHistory's only timestamp. Same order as airbyte source-salesforce
-// get_pk_and_replication_key.
-export const CURSOR_FIELD_PREFERENCE = ["SystemModstamp", "LastModifiedDate", "CreatedDate", "LoginTime"] as const;
-
 export type ObjectDescribe = Pick<DescribeSObjectResult, "name"> & {
   fields: readonly FieldTypeInfo[];
 };
-
-/** The field incremental syncs filter on, if the object has a usable (datetime) one. */
-export function chooseCursorField(fields: readonly FieldTypeInfo[]): string | undefined {
-  const datetimeFields = new Set(fields.filter((field) => field.type === "datetime").map((field) => field.name));
-  return CURSOR_FIELD_PREFERENCE.find((name) => datetimeFields.has(name));
-}
 
 export function buildObjectStream(describe: ObjectDescribe, warn: Log["warn"]): AirbyteStream {
   const properties: Record<string, unknown> = {};

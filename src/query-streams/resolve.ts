@@ -4,8 +4,8 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { Log } from "../log.js";
 import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
-import { BULK_UNSUPPORTED_TYPES, fieldJsonSchema } from "../catalog/json-schema.js";
-import { chooseCursorField } from "../catalog/object-stream.js";
+import { BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
+import { fieldJsonSchema } from "../salesforce/field-types.js";
 import { parseQueryStream, type ParsedQuery } from "./parse.js";
 
 type QueryStreamConfig = QueryStreams[number];

@@ -16,7 +16,7 @@ import {
   type BatchInfo,
   type PkChunking,
 } from "../salesforce/bulk1.js";
-import { pkChunkingFor } from "../salesforce/pk-chunking.js";
+import { pkChunkingFor } from "../salesforce/facts.js";
 import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records.js";

@@ -7,9 +7,7 @@ import type { QueryOperation } from "../salesforce/bulk2.js";
 import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
 import { isSalesforceIdentifier } from "../salesforce/soql.js";
-import { BULK_UNSUPPORTED_OBJECTS } from "../catalog/excluded-objects.js";
-import { BULK_UNSUPPORTED_TYPES } from "../catalog/json-schema.js";
-import { chooseCursorField } from "../catalog/object-stream.js";
+import { BULK_UNSUPPORTED_OBJECTS, BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
 import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
 import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";
 

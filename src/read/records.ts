@@ -13,7 +13,7 @@
 // Columns are matched to schema properties exactly, not case-insensitively: `read` builds the SELECT
 // from the schema's property names, and Salesforce echoes the SELECT field names in the CSV header
 // (and uses the API names as REST JSON keys), so a case mismatch means a column the schema lacks.
-import type { JsonSchema } from "../catalog/json-schema.js";
+import type { JsonSchema } from "../salesforce/field-types.js";
 import type { Log } from "../log.js";
 
 /** A stream's JSON schema (the catalog's json_schema): `properties` maps field names to schemas. */

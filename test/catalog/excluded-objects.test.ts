@@ -1,11 +1,7 @@
 import type { DescribeGlobalResult } from "jsforce";
 import { describe, expect, it } from "vitest";
-import {
-  BULK_UNSUPPORTED_OBJECTS,
-  CURSOR_FILTER_UNSUPPORTED_OBJECTS,
-  EXCLUSION_REASONS,
-  objectExclusionReason,
-} from "../../src/catalog/excluded-objects.js";
+import { EXCLUSION_REASONS, objectExclusionReason } from "../../src/catalog/excluded-objects.js";
+import { BULK_UNSUPPORTED_OBJECTS, CURSOR_FILTER_UNSUPPORTED_OBJECTS } from "../../src/salesforce/facts.js";
 import { HAS_REFERENCE, SKIP_NOTE, readReference } from "./reference-fixtures.js";
 
 const queryable = (name: string) => ({ name, queryable: true });

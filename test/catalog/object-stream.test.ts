@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   buildObjectStream,
   bulkUnsupportedFields,
-  chooseCursorField,
   isBulkUnsupportedObjectStream,
   type ObjectDescribe,
 } from "../../src/catalog/object-stream.js";
+import { chooseCursorField } from "../../src/salesforce/facts.js";
 import { HAS_REFERENCE, SKIP_NOTE, readReference } from "./reference-fixtures.js";
 
 function build(describe: ObjectDescribe) {

@@ -8,7 +8,7 @@ import { ofType, repoRoot, runCli, traceErrors, writeTempFiles, type CliRun } fr
 import { sfGet } from "../helpers/sf-http.js";
 import { baseConfig } from "../helpers/read-fixtures.js";
 import { invalidMessages, officialProtocolAvailable, officialProtocolPath } from "../helpers/protocol.js";
-import { SALESFORCE_TYPE_SCHEMAS } from "../../src/catalog/json-schema.js";
+import { SALESFORCE_TYPE_SCHEMAS } from "../../src/salesforce/field-types.js";
 
 // Every run of this file is kept: afterAll checks that no secret ever reached stdout or stderr.
 const runs: CliRun[] = [];

@@ -55,7 +55,7 @@ export const SALESFORCE_TYPE_SCHEMAS = deepFreeze({
   // 15/18-character record ids.
   id: NULLABLE_STRING,
   reference: NULLABLE_STRING,
-  // Binary content. Bulk cannot select it (BULK_UNSUPPORTED_TYPES) and a REST query returns the
+  // Binary content. Bulk cannot select it (BULK_UNSUPPORTED_TYPES in facts.ts) and a REST query returns the
   // blob's relative URL (…/sobjects/Attachment/{id}/Body), not base64 text, so the value is a plain
   // string with no contentEncoding claim that would be false for what `read` actually emits.
   base64: NULLABLE_STRING,
@@ -92,15 +92,6 @@ export const SALESFORCE_TYPE_SCHEMAS = deepFreeze({
 } satisfies Record<string, JsonSchema>);
 
 export type SalesforceFieldType = keyof typeof SALESFORCE_TYPE_SCHEMAS;
-
-// Bulk API (1.0 and 2.0) queries cannot select compound address or geolocation fields (their
-// component fields are selectable) nor base64 fields ("Bulk API Query" limitations, Bulk API 2.0
-// Developer Guide); airbyte source-salesforce routes such objects to REST for the same reason.
-export const BULK_UNSUPPORTED_TYPES: ReadonlySet<string> = new Set<SalesforceFieldType>([
-  "address",
-  "location",
-  "base64",
-]);
 
 export function isKnownSalesforceType(type: string): type is SalesforceFieldType {
   return Object.hasOwn(SALESFORCE_TYPE_SCHEMAS, type);

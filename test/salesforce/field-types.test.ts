@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  BULK_UNSUPPORTED_TYPES,
-  SALESFORCE_TYPE_SCHEMAS,
-  fieldJsonSchema,
-  isKnownSalesforceType,
-} from "../../src/catalog/json-schema.js";
+import { SALESFORCE_TYPE_SCHEMAS, fieldJsonSchema, isKnownSalesforceType } from "../../src/salesforce/field-types.js";
+import { BULK_UNSUPPORTED_TYPES } from "../../src/salesforce/facts.js";
 
 // The fieldType enumeration of the Salesforce Partner WSDL, written out here on purpose: the test
 // must fail if the table loses one, not iterate the table it checks.

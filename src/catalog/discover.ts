@@ -9,7 +9,7 @@ import { objectExclusionReason } from "./excluded-objects.js";
 import { matchesStreamsCriteria } from "./streams-criteria.js";
 import { buildObjectStream } from "./object-stream.js";
 import { buildQueryStream } from "./query-stream.js";
-import { parseQueryStream } from "../query-streams/parse.js";
+import { parseQueryStream } from "../soql/parser.js";
 import { resolveQueryStreams } from "../query-streams/resolve.js";
 
 /**

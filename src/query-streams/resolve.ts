@@ -6,7 +6,7 @@ import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
 import { BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
 import { fieldJsonSchema } from "../salesforce/field-types.js";
-import { parseQueryStream, type ParsedQuery } from "./parse.js";
+import { parseQueryStream, type ParsedQuery } from "../soql/parser.js";
 
 type QueryStreamConfig = QueryStreams[number];
 

@@ -6,7 +6,7 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { QueryOperation } from "../salesforce/bulk2.js";
 import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
-import { isSalesforceIdentifier } from "../salesforce/soql.js";
+import { isSalesforceIdentifier } from "../soql/identifiers.js";
 import { BULK_UNSUPPORTED_OBJECTS, BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
 import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
 import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";

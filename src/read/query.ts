@@ -1,5 +1,6 @@
-import { buildQuery } from "../salesforce/soql.js";
-import { addWindowToQuery, queryWithoutWindow, type ParsedQuery } from "../query-streams/parse.js";
+import { buildQuery } from "../soql/builder.js";
+import type { ParsedQuery } from "../soql/parser.js";
+import { addWindowToQuery, earliestCursorQuery, queryWithoutWindow } from "../soql/rewrite.js";
 
 /** A half-open range [from, to) on the stream's cursor. */
 export interface Window {
@@ -22,12 +23,19 @@ export function objectStreamQuery(
   userFilter: string | undefined,
   cursorField: string | undefined,
 ): StreamQuery {
-  const build = (selected: string[], window?: Window): string =>
-    buildQuery({ object, fields: selected, userFilter, window: window && { cursorField: cursorField!, ...window } });
+  const cursorWindow = (window: Window) => ({ cursorField: cursorField!, ...window });
   return {
     kind: "object",
-    select: (window) => build(fields, window),
-    firstChange: (window) => `${build([cursorField!], window)} ORDER BY ${cursorField} ASC LIMIT 1`,
+    select: (window) => buildQuery({ object, fields, userFilter, window: window && cursorWindow(window) }),
+    firstChange: (window) =>
+      buildQuery({
+        object,
+        fields: [cursorField!],
+        userFilter,
+        window: cursorWindow(window),
+        orderBy: [cursorField!],
+        limit: 1,
+      }),
   };
 }
 
@@ -37,10 +45,7 @@ export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | unde
     kind: "query_stream",
     select: (window) =>
       window ? addWindowToQuery(parsed, { cursorField: cursorField!, ...window }) : queryWithoutWindow(parsed),
-    firstChange: (window) => {
-      const bare: ParsedQuery = { ...parsed, fields: [cursorField!], orderBy: undefined, limit: undefined };
-      return `${addWindowToQuery(bare, { cursorField: cursorField!, ...window })} ORDER BY ${cursorField} ASC LIMIT 1`;
-    },
+    firstChange: (window) => earliestCursorQuery(parsed, { cursorField: cursorField!, ...window }),
   };
 }
 

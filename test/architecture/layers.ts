@@ -16,6 +16,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ["protocol/"],
   ["config.ts"],
   ["salesforce/"],
+  ["soql/"],
   ["query-streams/"],
   ["catalog/"],
   ["read/"],

@@ -1,6 +1,6 @@
 // A small SOQL parser for query streams: enough of SOQL to know what a user's query reads (the FROM
 // object and the selected field paths), to keep their WHERE text exactly, to AND an incremental
-// window into it, and to reject up front, with a position, what the Bulk API cannot run.
+// window into it (rewrite.ts), and to reject up front, with a position, what the Bulk API cannot run.
 //
 // Accepted grammar (keywords case-insensitive):
 //
@@ -25,7 +25,8 @@
 // convertCurrency() and other functions, TYPEOF, aliases, several objects, USING SCOPE, WITH, OFFSET,
 // FOR VIEW/UPDATE/REFERENCE, UPDATE TRACKING/VIEWSTAT, ALL ROWS, bind variables, duplicate fields.
 import { ConnectorError, configError } from "../errors.js";
-import { isSalesforceIdentifier, soqlDateTime, type QueryWindow } from "../salesforce/soql.js";
+import { isSalesforceIdentifier } from "./identifiers.js";
+import { CURRENCY, isWord, Lexer, type Fail, type Token } from "./lexer.js";
 
 export interface WhereText {
   /** The condition exactly as written (what follows WHERE). */
@@ -58,63 +59,9 @@ export function parseQueryStream(name: string, query: string): ParsedQuery {
   return new Parser(query, fail).parseQuery();
 }
 
-/**
- * The query with `Cursor >= from AND Cursor < to` ANDed into its WHERE (the user's condition in
- * parentheses when it has a top-level OR or NOT, so the window cannot be bypassed), before ORDER BY
- * and LIMIT.
- */
-export function addWindowToQuery(parsed: ParsedQuery, window: QueryWindow): string {
-  const { cursorField, from, to } = window;
-  if (!isSalesforceIdentifier(cursorField)) {
-    throw configError(
-      `The query stream on ${parsed.object} has cursor field ${JSON.stringify(cursorField)}, which is not a Salesforce field name. Choose another cursor field.`,
-    );
-  }
-  if (!(from.getTime() < to.getTime())) {
-    throw new Error(`addWindowToQuery: empty window [${String(from)}, ${String(to)}) for ${parsed.object}`);
-  }
-  const conditions: string[] = [];
-  if (parsed.where) {
-    conditions.push(needsParentheses(parsed.where.text) ? `(${parsed.where.text})` : parsed.where.text);
-  }
-  conditions.push(`${cursorField} >= ${soqlDateTime(from)}`, `${cursorField} < ${soqlDateTime(to)}`);
-  return assemble(parsed, conditions.join(" AND "));
-}
-
-/** The query without a window: SELECT, FROM and ORDER BY/LIMIT normalised, the WHERE text as written. */
-export function queryWithoutWindow(parsed: ParsedQuery): string {
-  return assemble(parsed, parsed.where?.text);
-}
-
 /** The selected fields that go through relationships, split: `Owner.Manager.Name` → ["Owner", "Manager", "Name"]. */
 export function relationshipPaths(parsed: ParsedQuery): string[][] {
   return parsed.fields.filter((field) => field.includes(".")).map((field) => field.split("."));
-}
-
-function assemble(parsed: ParsedQuery, condition: string | undefined): string {
-  let query = `SELECT ${parsed.fields.join(", ")} FROM ${parsed.object}`;
-  if (condition !== undefined) query += ` WHERE ${condition}`;
-  if (parsed.orderBy !== undefined) query += ` ORDER BY ${parsed.orderBy}`;
-  if (parsed.limit !== undefined) query += ` LIMIT ${parsed.limit}`;
-  return query;
-}
-
-/** Whether a condition has OR or NOT outside parentheses (or cannot be read: then parenthesise anyway). */
-function needsParentheses(condition: string): boolean {
-  const lexer = new Lexer(condition, () => {
-    throw new Error("unreadable condition");
-  });
-  try {
-    let depth = 0;
-    for (let token = lexer.next(); token.kind !== "end"; token = lexer.next()) {
-      if (token.kind === "(") depth++;
-      else if (token.kind === ")") depth--;
-      else if (depth === 0 && (isWord(token, "OR") || isWord(token, "NOT"))) return true;
-    }
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,184 +91,6 @@ function caretExcerpt(line: string, index: number): string {
   return `  ${text.trimEnd()}\n  ${" ".repeat(prefix.length + index - from)}^`;
 }
 
-type Fail = (pos: number, what: string, detail?: string) => never;
-
-// ---------------------------------------------------------------------------------------------
-// Tokens
-
-type TokenKind = "ident" | "string" | "number" | "date" | "datetime" | "dateLiteral" | "op" | "(" | ")" | "," | "end";
-
-interface Token {
-  kind: TokenKind;
-  /** As written; an ident is a whole dotted path (`Owner.Name`), a parametrised date literal includes `:n`. */
-  text: string;
-  start: number;
-  end: number;
-}
-
-const DATE_LITERALS = new Set(
-  (
-    "YESTERDAY TODAY TOMORROW LAST_WEEK THIS_WEEK NEXT_WEEK LAST_MONTH THIS_MONTH NEXT_MONTH LAST_90_DAYS " +
-    "NEXT_90_DAYS THIS_QUARTER LAST_QUARTER NEXT_QUARTER THIS_YEAR LAST_YEAR NEXT_YEAR THIS_FISCAL_QUARTER " +
-    "LAST_FISCAL_QUARTER NEXT_FISCAL_QUARTER THIS_FISCAL_YEAR LAST_FISCAL_YEAR NEXT_FISCAL_YEAR"
-  ).split(" "),
-);
-const UNITS = "DAYS|WEEKS|MONTHS|QUARTERS|YEARS|FISCAL_QUARTERS|FISCAL_YEARS";
-/** LAST_N_DAYS:n, NEXT_N_WEEKS:n, N_MONTHS_AGO:n, … */
-const DATE_LITERAL_WITH_N = new RegExp(`^(?:(?:LAST|NEXT)_N_(?:${UNITS})|N_(?:${UNITS})_AGO)$`);
-
-/** Escapes Salesforce accepts in a quoted string (plus \uXXXX); \_ and \% are for LIKE patterns. */
-const STRING_ESCAPES = new Set(["n", "N", "r", "R", "t", "T", "b", "B", "f", "F", '"', "'", "\\", "_", "%"]);
-
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_PART = /[A-Za-z0-9_]/;
-const SEGMENT = /[A-Za-z_][A-Za-z0-9_]*/y;
-const DATE = /(\d{4})-(\d{2})-(\d{2})/y;
-const DATETIME = /(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))/y;
-const NUMBER = /[+-]?\d+(?:\.\d+)?/y;
-const CURRENCY = /^[A-Za-z]{3}\d+(?:\.\d+)?$/;
-const OPERATORS = ["<=", ">=", "<>", "!=", "=", "<", ">"];
-
-/** Whether a DATE/DATETIME match names a real calendar day. */
-function validDate(match: RegExpExecArray): boolean {
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-function stickyMatch(pattern: RegExp, text: string, pos: number): RegExpExecArray | null {
-  pattern.lastIndex = pos;
-  return pattern.exec(text);
-}
-
-class Lexer {
-  private readonly src: string;
-  private readonly fail: Fail;
-  private pos = 0;
-
-  constructor(src: string, fail: Fail) {
-    this.src = src;
-    this.fail = fail;
-  }
-
-  next(): Token {
-    const src = this.src;
-    while (this.pos < src.length && /\s/.test(src[this.pos]!)) this.pos++;
-    const start = this.pos;
-    const char = src[start];
-    if (char === undefined) return { kind: "end", text: "", start, end: start };
-    if (char === "(" || char === ")" || char === ",") return this.done(char, start, start + 1);
-    const operator = OPERATORS.find((op) => src.startsWith(op, start));
-    if (operator) return this.done("op", start, start + operator.length);
-    if (char === "'") return this.done("string", start, this.stringEnd(start));
-    if (/\d/.test(char) || (/[+-]/.test(char) && /\d/.test(src[start + 1] ?? ""))) return this.numberOrDate(start);
-    if (IDENT_START.test(char)) return this.identifier(start);
-
-    switch (char) {
-      case '"':
-        return this.fail(start, "unexpected double quote", "SOQL strings use single quotes ('text')");
-      case ":":
-        return this.fail(start, "unexpected ':'", "bind variables (:name) work only in Apex; write the value itself");
-      case "*":
-        return this.fail(start, "unexpected '*'", "SOQL has no SELECT *; list the fields by name");
-      case ";":
-        return this.fail(start, "unexpected ';'", "a query stream is one SOQL query; remove the ';'");
-      default:
-        return this.fail(start, `unexpected character ${JSON.stringify(char)}`);
-    }
-  }
-
-  /** The offset after the closing quote of the string literal opening at `start`. */
-  private stringEnd(start: number): number {
-    const src = this.src;
-    let pos = start + 1;
-    for (;;) {
-      const char = src[pos];
-      if (char === undefined) return this.fail(start, "unterminated string", "close it with a single quote (')");
-      if (char === "'") return pos + 1;
-      if (char !== "\\") {
-        pos++;
-        continue;
-      }
-      const escaped = src[pos + 1];
-      if (escaped === undefined) return this.fail(start, "unterminated string", "close it with a single quote (')");
-      if (escaped === "u") {
-        if (!/^[0-9A-Fa-f]{4}$/.test(src.slice(pos + 2, pos + 6))) {
-          return this.fail(pos, "invalid escape \\u in a string", "write \\u and four hex digits, e.g. \\u00e9");
-        }
-        pos += 6;
-      } else if (STRING_ESCAPES.has(escaped)) {
-        pos += 2;
-      } else {
-        return this.fail(
-          pos,
-          `invalid escape \\${escaped} in a string`,
-          "write \\\\ for a backslash and \\' for a quote",
-        );
-      }
-    }
-  }
-
-  private numberOrDate(start: number): Token {
-    const src = this.src;
-    let kind: TokenKind = "number";
-    let match = stickyMatch(DATETIME, src, start);
-    if (match) {
-      kind = "datetime";
-      const [hour, minute, second, offsetHour, offsetMinute] = match.slice(4).map((part) => Number(part ?? 0));
-      const validTime = hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHour! <= 14 && offsetMinute! <= 59;
-      if (!validDate(match) || !validTime) this.fail(start, `invalid dateTime ${match[0]}`);
-    } else if ((match = stickyMatch(DATE, src, start))) {
-      kind = "date";
-      if (src[start + match[0].length] === "T") {
-        this.fail(start, "invalid dateTime", "write it as 2024-01-31T00:00:00Z (or with an offset such as +01:00)");
-      }
-      if (!validDate(match)) this.fail(start, `invalid date ${match[0]}`);
-    } else {
-      match = stickyMatch(NUMBER, src, start)!;
-    }
-    const end = start + match[0].length;
-    if (IDENT_PART.test(src[end] ?? "") || src[end] === ".") {
-      let badEnd = end;
-      while (badEnd < src.length && /[A-Za-z0-9_.:+-]/.test(src[badEnd]!)) badEnd++;
-      this.fail(start, `invalid ${kind === "number" ? "number" : "date or dateTime"} ${src.slice(start, badEnd)}`);
-    }
-    return this.done(kind, start, end);
-  }
-
-  /** A name or a dotted path (`Owner.Manager.Name`), a date literal (`LAST_N_DAYS:7`) or a currency (`USD10.5`). */
-  private identifier(start: number): Token {
-    const src = this.src;
-    let end = start + stickyMatch(SEGMENT, src, start)![0].length;
-    const first = src.slice(start, end);
-    const upper = first.toUpperCase();
-    if (CURRENCY.test(first) && src[end] === "." && /\d/.test(src[end + 1] ?? "")) {
-      end++;
-      while (/\d/.test(src[end] ?? "")) end++;
-      return this.done("ident", start, end);
-    }
-    while (src[end] === ".") {
-      const segment = stickyMatch(SEGMENT, src, end + 1);
-      if (!segment) return this.fail(end + 1, "expected a field name after '.'");
-      end += 1 + segment[0].length;
-    }
-    if (end === start + first.length) {
-      if (DATE_LITERALS.has(upper)) return this.done("dateLiteral", start, end);
-      if (DATE_LITERAL_WITH_N.test(upper)) {
-        const n = /^:\d+/.exec(src.slice(end));
-        if (!n) return this.fail(end, `expected ':n' after ${first}`, `write it as ${upper}:7`);
-        return this.done("dateLiteral", start, end + n[0].length);
-      }
-    }
-    return this.done("ident", start, end);
-  }
-
-  private done(kind: TokenKind, start: number, end: number): Token {
-    this.pos = end;
-    return { kind, text: this.src.slice(start, end), start, end };
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parser
 
@@ -343,10 +112,6 @@ const DATE_FUNCTIONS = new Set(
 /** Salesforce follows at most five child-to-parent relationships in one path. */
 const MAX_RELATIONSHIP_HOPS = 5;
 const COMPARISON = "a comparison operator (=, !=, <, <=, >, >=, LIKE, IN, NOT IN, INCLUDES or EXCLUDES)";
-
-function isWord(token: Token, word: string): boolean {
-  return token.kind === "ident" && token.text.toUpperCase() === word;
-}
 
 function isReserved(token: Token): boolean {
   return token.kind === "ident" && RESERVED.has(token.text.toUpperCase());

@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
-import {
-  addWindowToQuery,
-  parseQueryStream,
-  queryWithoutWindow,
-  relationshipPaths,
-  type ParsedQuery,
-} from "../../src/query-streams/parse.js";
+import { parseQueryStream, relationshipPaths, type ParsedQuery } from "../../src/soql/parser.js";
+import { addWindowToQuery, queryWithoutWindow } from "../../src/soql/rewrite.js";
 
 const SEED =
   "SELECT CreatedDate, Id, Sales_User__r.Id, Sales_User__r.Name FROM Account WHERE Industry = 'Tech' ORDER BY CreatedDate LIMIT 100";

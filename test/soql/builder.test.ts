@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
-import {
-  buildQuery,
-  isFieldPath,
-  isSalesforceIdentifier,
-  soqlDateTime,
-  soqlString,
-} from "../../src/salesforce/soql.js";
+import { buildQuery, soqlDateTime, soqlString } from "../../src/soql/builder.js";
+import { isFieldPath, isSalesforceIdentifier } from "../../src/soql/identifiers.js";
 
 function configErrorOf(run: () => unknown): ConnectorError {
   try {

@@ -1,50 +1,10 @@
 // SOQL building and quoting. Identifiers are checked against Salesforce's API-name grammar and
 // literals are formatted from parsed values, so nothing from a state or catalog reaches a query as
-// text. The one exception is the user's own `object_filters` condition, which is their config.
+// text. The one exception is the user's own `object_filters` condition, which is their config: it
+// goes in as written once the lexer has seen that it is one self-contained condition.
 import { configError } from "../errors.js";
-
-/** One `__`-free piece of an API name: a letter first, then letters, digits and single underscores. */
-const SEGMENT = /^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$/;
-const MAX_PART_LENGTH = 80;
-
-/**
- * Suffixes Salesforce appends after `__` (custom objects/fields, relationships, person-account
- * fields, external objects, custom metadata, platform events, big objects, Knowledge, and the
- * History/Share/Feed/ChangeEvent companions of custom objects). Compared case-insensitively
- * because SOQL identifiers are.
- */
-const SUFFIXES = new Set(
-  "c r pc pr x xo mdt e b ka kav ViewStat VoteStat DataCategorySelection History Share Feed Tag ChangeEvent hd chn dlm dll"
-    .toLowerCase()
-    .split(" "),
-);
-
-/**
- * Whether `name` is one Salesforce API name: `Name`, `Name__c`, `ns__Name__c`, or a compound-field
- * component `[ns__]Name__Component__s` (e.g. `Geo__Latitude__s`, `Site__City__s`).
- */
-export function isSalesforceIdentifier(name: string): boolean {
-  if (name.length === 0 || name.length > MAX_PART_LENGTH) return false;
-  const segments = name.split("__");
-  if (!segments.every((segment) => SEGMENT.test(segment))) return false;
-  const last = segments[segments.length - 1]!.toLowerCase();
-  switch (segments.length) {
-    case 1:
-      return true;
-    case 2: // Name__c
-    case 3: // ns__Name__c, or Name__Component__s
-      return SUFFIXES.has(last) || (segments.length === 3 && last === "s");
-    case 4: // ns__Name__Component__s
-      return last === "s";
-    default:
-      return false;
-  }
-}
-
-/** A field or relationship path: `Name`, `Owner.Name`, `ns__Parent__r.Account.Name`. */
-export function isFieldPath(path: string): boolean {
-  return path.split(".").every(isSalesforceIdentifier);
-}
+import { isFieldPath, isSalesforceIdentifier } from "./identifiers.js";
+import { Lexer, type Token } from "./lexer.js";
 
 /** A SOQL dateTime literal (unquoted), always UTC with milliseconds: 2024-01-02T03:04:05.000Z. */
 export function soqlDateTime(date: Date): string {
@@ -91,10 +51,16 @@ export interface QuerySpec {
   userFilter?: string | undefined;
   /** Half-open `[from, to)` on the cursor field. */
   window?: QueryWindow | undefined;
+  /** Field paths to sort by, ascending. */
+  orderBy?: readonly string[] | undefined;
+  limit?: number | undefined;
 }
 
-/** `SELECT f1, f2 FROM Object [WHERE (userFilter) AND Cursor >= from AND Cursor < to]`. */
-export function buildQuery({ object, fields, userFilter, window }: QuerySpec): string {
+/**
+ * `SELECT f1, f2 FROM Object [WHERE (userFilter) AND Cursor >= from AND Cursor < to]
+ * [ORDER BY f ASC] [LIMIT n]`.
+ */
+export function buildQuery({ object, fields, userFilter, window, orderBy, limit }: QuerySpec): string {
   if (!isSalesforceIdentifier(object)) {
     throw configError(`'${object}' is not a Salesforce object name. Remove it from the catalog or run discover again.`);
   }
@@ -133,43 +99,74 @@ export function buildQuery({ object, fields, userFilter, window }: QuerySpec): s
       `${window.cursorField} < ${soqlDateTime(window.to)}`,
     );
   }
-  const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
-  return `SELECT ${[...selected.values()].join(", ")} FROM ${object}${where}`;
+  for (const field of orderBy ?? []) {
+    if (!isFieldPath(field)) throw new Error(`buildQuery: cannot sort ${object} by ${JSON.stringify(field)}`);
+  }
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+    throw new Error(`buildQuery: LIMIT ${limit} for ${object} is not a positive whole number`);
+  }
+  return selectStatement({
+    fields: [...selected.values()],
+    object,
+    where: conditions.length > 0 ? conditions.join(" AND ") : undefined,
+    orderBy: orderBy?.map((field) => `${field} ASC`).join(", "),
+    limit,
+  });
+}
+
+/** The one place a SELECT statement's text is put together; every part is already checked SOQL. */
+export function selectStatement(parts: {
+  fields: readonly string[];
+  object: string;
+  where?: string | undefined;
+  orderBy?: string | undefined;
+  limit?: number | undefined;
+}): string {
+  let query = `SELECT ${parts.fields.join(", ")} FROM ${parts.object}`;
+  if (parts.where !== undefined) query += ` WHERE ${parts.where}`;
+  if (parts.orderBy !== undefined) query += ` ORDER BY ${parts.orderBy}`;
+  if (parts.limit !== undefined) query += ` LIMIT ${parts.limit}`;
+  return query;
 }
 
 // Clauses that cannot live inside the parenthesised condition and would break the query we wrap
 // around it (windows, paging); rejected up front with a clear message instead of MALFORMED_QUERY.
-const FORBIDDEN_CLAUSES = /\b(LIMIT|OFFSET|ORDER\s+BY|GROUP\s+BY|HAVING)\b/i;
+const CLAUSE_WORDS = new Set(["LIMIT", "OFFSET", "HAVING"]);
+const CLAUSE_PAIRS = new Set(["ORDER", "GROUP"]);
 
 /**
  * The user filter goes in as written, but only if it is one self-contained condition: balanced
- * parentheses, closed quotes, and no clause keywords outside string literals.
+ * parentheses, closed quotes, and no clause keywords outside string literals. The lexer runs in
+ * structure mode: anything else (a function, a semi-join, a literal) is Salesforce's to judge.
  */
 function checkUserFilter(object: string, filter: string): void {
   const fail = (problem: string): never => {
     throw configError(`object_filters for '${object}': ${problem}. Fix the condition in the config (object_filters).`);
   };
+  const lexer = new Lexer(filter, () => fail("it cannot be read"), "structure");
   let depth = 0;
-  let outsideQuotes = "";
-  for (let i = 0; i < filter.length; i++) {
-    const char = filter[i]!;
-    if (char === "'") {
-      // Skip the string literal, honouring backslash escapes.
-      let j = i + 1;
-      while (j < filter.length && filter[j] !== "'") j += filter[j] === "\\" ? 2 : 1;
-      if (j >= filter.length) fail("a quote (') is not closed");
-      outsideQuotes += " ";
-      i = j;
-      continue;
-    }
-    if (char === '"') fail('SOQL strings use single quotes; a double quote (") may appear only inside one');
-    if (char === "(") depth++;
-    if (char === ")" && --depth < 0) fail("a closing parenthesis has no opening one");
-    outsideQuotes += char;
+  let clause: string | undefined;
+  // The last token that is not a string literal: ORDER and BY may stand apart, 'text' may not part them.
+  let previous: Token | undefined;
+  for (let token = lexer.next(); token.kind !== "end"; token = lexer.next()) {
+    if (token.kind === "unclosed") fail("a quote (') is not closed");
+    if (token.kind === "other" && token.text === '"')
+      fail('SOQL strings use single quotes; a double quote (") may appear only inside one');
+    if (token.kind === "(") depth++;
+    if (token.kind === ")" && --depth < 0) fail("a closing parenthesis has no opening one");
+    if (token.kind === "string") continue;
+    clause ??= clauseKeyword(previous, token);
+    previous = token;
   }
   if (depth > 0) fail("a parenthesis is not closed");
-  const clause = FORBIDDEN_CLAUSES.exec(outsideQuotes)?.[1];
-  if (clause) {
-    fail(`it contains ${clause.replace(/\s+/, " ").toUpperCase()}; it must be a condition only (what follows WHERE)`);
-  }
+  if (clause) fail(`it contains ${clause}; it must be a condition only (what follows WHERE)`);
+}
+
+/** LIMIT, OFFSET or HAVING as a word of a name (`Owner.Limit` too), or ORDER BY / GROUP BY across two. */
+function clauseKeyword(previous: Token | undefined, token: Token): string | undefined {
+  if (token.kind !== "ident") return undefined;
+  const words = token.text.toUpperCase().split(".");
+  const before = previous?.kind === "ident" ? previous.text.toUpperCase().split(".").at(-1) : undefined;
+  if (words[0] === "BY" && before !== undefined && CLAUSE_PAIRS.has(before)) return `${before} BY`;
+  return words.find((word) => CLAUSE_WORDS.has(word));
 }

@@ -6,6 +6,7 @@ import { connectorSpecification } from "./schema-files.js";
 import { formatAjvErrors } from "./protocol/validate.js";
 import { registerSecretsBySchema } from "./protocol/redact.js";
 import { parseDurationMs } from "./durations.js";
+import { parseTimestamp, START_DATE } from "./util/datetime.js";
 
 /** The config as users write it: the type is generated from spec.json's connectionSpecification. */
 export type RawConfig = SalesforceSourceSpec;
@@ -166,14 +167,7 @@ function resolveLoginUrl(spec: SpecWithDefaults): string {
 
 /** A date means midnight UTC; a date-time keeps its offset. Rejects 2024-02-30 and friends. */
 function parseStartDate(text: string): Date | undefined {
-  const isoText = text.length === 10 ? `${text}T00:00:00Z` : text;
-  const date = new Date(isoText);
-  if (Number.isNaN(date.getTime())) return undefined;
-  // Date() rolls 2024-02-30 over to March: compare the calendar date it kept.
-  if (text.length >= 10 && !isoText.includes("+") && !/-\d\d:\d\d$/.test(isoText)) {
-    if (date.toISOString().slice(0, 10) !== text.slice(0, 10)) return undefined;
-  }
-  return date;
+  return parseTimestamp(text, START_DATE);
 }
 
 /** ajv does not apply defaults inside oneOf branches; the Bulk 1.0 branch has two. */

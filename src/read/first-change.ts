@@ -2,7 +2,7 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "./query.js";
 import { restQuery } from "../salesforce/rest-query.js";
-import { parseCursorTimestamp } from "./state.js";
+import { parseTimestamp, SALESFORCE_VALUE } from "../util/datetime.js";
 
 /**
  * The earliest cursor value in the window, found with one REST call. A first sync from a start date
@@ -17,7 +17,7 @@ export async function earliestCursor(
 ): Promise<Date | null | undefined> {
   for await (const page of restQuery(client, plan.query.firstChange(window), plan.operation)) {
     const value = page[0]?.[plan.cursorField!];
-    if (typeof value === "string") return parseCursorTimestamp(value) ?? null;
+    if (typeof value === "string") return parseTimestamp(value, SALESFORCE_VALUE) ?? null;
   }
   return undefined;
 }

@@ -15,6 +15,7 @@
 // (and uses the API names as REST JSON keys), so a case mismatch means a column the schema lacks.
 import type { JsonSchema } from "../salesforce/field-types.js";
 import type { Log } from "../log.js";
+import { normalizeDateTime } from "../util/datetime.js";
 
 /** A stream's JSON schema (the catalog's json_schema): `properties` maps field names to schemas. */
 export type JsonSchemaObject = JsonSchema;
@@ -442,48 +443,6 @@ function booleanEncoder(invalid: () => string): Encoder {
 }
 
 // -- datetimes
-
-const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-// REST's form: canonical but for the offset.
-const UTC_OFFSET_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]00:?00$/;
-const ANY_DATETIME =
-  /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?(?:(Z)|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-
-/**
- * One ISO-8601 UTC form for every datetime: YYYY-MM-DDTHH:mm:ss.sssZ (Bulk's own form). Accepts
- * `Z`, `+0000`, `+00:00` or any other offset (converted to UTC), seconds and fraction optional (a
- * fraction beyond milliseconds is cut), and no offset at all, read as UTC: Salesforce datetimes are
- * UTC. Returns undefined for anything else or an impossible date.
- */
-export function normalizeDateTime(text: string): string | undefined {
-  // Fast paths trust the shape: Salesforce does not write impossible dates in its own format.
-  if (CANONICAL_DATETIME.test(text)) return text;
-  if (UTC_OFFSET_DATETIME.test(text)) return `${text.slice(0, 23)}Z`;
-  const m = ANY_DATETIME.exec(text);
-  if (!m) return undefined;
-  const [, year, month, day, hour, minute, second = "0", fraction = "", zulu, sign, offsetHours, offsetMinutes] = m;
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
-  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  date.setUTCHours(Number(hour), Number(minute), Number(second), Number(fraction.slice(0, 3).padEnd(3, "0")));
-  // Date rolls overflowing fields over (Feb 30 -> Mar 2); a changed field means an invalid input.
-  if (
-    date.getUTCDate() !== Number(day) ||
-    date.getUTCHours() !== Number(hour) ||
-    date.getUTCMinutes() !== Number(minute) ||
-    date.getUTCSeconds() !== Number(second)
-  )
-    return undefined;
-  if (zulu === undefined && sign !== undefined) {
-    const hours = Number(offsetHours);
-    const minutes = Number(offsetMinutes ?? "0");
-    if (hours > 23 || minutes > 59) return undefined;
-    // Local time minus its offset is UTC.
-    const offsetMs = (hours * 60 + minutes) * 60_000;
-    date.setTime(date.getTime() - (sign === "+" ? offsetMs : -offsetMs));
-  }
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
 
 function dateTimeEncoder(invalid: () => string): Encoder {
   const text = (s: string): string => {

@@ -2,6 +2,7 @@
 // cursor per configured incremental stream. A state that cannot be used is a config_error, never a
 // silent full re-sync: the user decides whether to re-read an object.
 import { configError } from "../errors.js";
+import { parseTimestamp, STATE_CURSOR } from "../util/datetime.js";
 
 export interface StreamCursor {
   cursorField: string;
@@ -120,39 +121,9 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
   return { cursorField, cursor, raw: { ...state } };
 }
 
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|[+-]\d{2}(?::?\d{2})?))?$/;
-
-/**
- * An ISO-8601 date (midnight UTC) or date-time with `Z` or an offset (`+01:00`, `+0100`, `+01`;
- * Salesforce writes `.000+0000`). A local time without offset is ambiguous, so it is rejected, as is
- * any field out of range (2024-13-01, 2023-02-29, 25:00). Digits past milliseconds are truncated:
- * an earlier cursor can only re-read, never skip.
- */
+/** A cursor in a state: a date (midnight UTC) or a date-time with `Z` or an offset (see STATE_CURSOR). */
 export function parseCursorTimestamp(text: string): Date | undefined {
-  const match = TIMESTAMP.exec(text);
-  if (!match) return undefined;
-  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone = "Z"] = match;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = [y, mo, d, h, mi, s].map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  if (zone !== "Z" && zone !== "z") {
-    const digits = zone.slice(1).replace(":", "");
-    const [offsetHours, offsetMins] = [Number(digits.slice(0, 2)), Number(digits.slice(2) || "0")];
-    if (offsetHours > 23 || offsetMins > 59) return undefined;
-    offsetMinutes = (zone.startsWith("-") ? -1 : 1) * (offsetHours * 60 + offsetMins);
-  }
-  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, "0")));
-  return new Date(date.getTime() - offsetMinutes * 60_000);
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return parseTimestamp(text, STATE_CURSOR);
 }
 
 function unusable(name: string, problem: string) {

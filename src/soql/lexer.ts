@@ -6,6 +6,7 @@
 // "structure": only quotes, parentheses and words matter; what is not SOQL comes out as an `other`
 // token, and an unterminated string as `unclosed`, for the caller to judge (an object_filters
 // condition goes to Salesforce as written, and Salesforce has the last word on the rest).
+import { isCalendarDate } from "../util/datetime.js";
 
 /** `what` and `detail` make the message; `pos` is the offset the caret points at. */
 export type Fail = (pos: number, what: string, detail?: string) => never;
@@ -61,9 +62,7 @@ const OPERATORS = ["<=", ">=", "<>", "!=", "=", "<", ">"];
 
 /** Whether a DATE/DATETIME match names a real calendar day. */
 function validDate(match: RegExpExecArray): boolean {
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
 function stickyMatch(pattern: RegExp, text: string, pos: number): RegExpExecArray | null {

@@ -7,9 +7,9 @@ import {
   createCsvRecordConverter,
   createCsvRecordConverterCache,
   createRestRecordConverter,
-  normalizeDateTime,
   type JsonSchemaObject,
 } from "../../src/read/records.js";
+import { normalizeDateTime } from "../../src/util/datetime.js";
 
 const STRING = { type: ["null", "string"] };
 const INTEGER = { type: ["null", "integer"] };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildQuery } from "../../src/soql/builder.js";
 import { Lexer, type LexerMode, type Token } from "../../src/soql/lexer.js";
+import { parseQueryStream } from "../../src/soql/parser.js";
 
 function tokens(src: string, mode: LexerMode): Array<Pick<Token, "kind" | "text">> {
   const lexer = new Lexer(
@@ -22,6 +23,17 @@ describe("one lexer, two modes", () => {
     expect(() => tokens(`Name LIKE 'a\\q'`, "checked")).toThrow("invalid escape \\q in a string at 12");
     expect(() => tokens(`Amount > 5LIMIT`, "checked")).toThrow("invalid number 5LIMIT at 9");
     expect(() => tokens(`Name = 'open`, "checked")).toThrow("unterminated string at 7");
+  });
+
+  it("checks date literals with the calendar the rest of the connector uses, years before 100 too", () => {
+    expect(tokens("CreatedDate > 0048-02-29T00:00:00Z", "checked").at(-1)).toEqual({
+      kind: "datetime",
+      text: "0048-02-29T00:00:00Z",
+    });
+    expect(() => tokens("CloseDate = 2023-02-29", "checked")).toThrow("invalid date 2023-02-29 at 12");
+    expect(parseQueryStream("s", "SELECT Id FROM Account WHERE CloseDate > 0050-01-01").where?.text).toBe(
+      "CloseDate > 0050-01-01",
+    );
   });
 
   it("structure mode hands what is not SOQL on as tokens: other, one word, unclosed", () => {

@@ -16,3 +16,9 @@ export type {
   SyncMode,
   AirbyteStreamStatus,
 } from "./generated/airbyte-protocol.js";
+
+/** A JSON schema as the catalog carries it: a stream's json_schema, or one of its properties. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** A stream's json_schema: `properties` maps each field (or relationship parent) to its schema. */
+export type JsonSchemaObject = JsonSchema & { readonly properties?: Readonly<Record<string, unknown>> };

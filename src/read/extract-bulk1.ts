@@ -19,7 +19,7 @@ import {
 import { pkChunkingFor } from "../salesforce/facts.js";
 import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
-import { createCsvRecordConverterCache } from "./records.js";
+import { createCsvRecordConverterCache } from "./records/convert.js";
 import { windowQuery, type Window } from "./query.js";
 
 /** Salesforce's messages for a query too big for one batch (Singer's tap-salesforce retries these the same way). */

@@ -15,7 +15,7 @@ import {
 import { restQuery } from "../salesforce/rest-query.js";
 import { extractBulk1 } from "./extract-bulk1.js";
 import { windowQuery, type Window } from "./query.js";
-import { createCsvRecordConverterCache, createRestRecordConverter } from "./records.js";
+import { createCsvRecordConverterCache, createRestRecordConverter } from "./records/convert.js";
 
 /** Where extracted records go: each record's data already serialised as JSON. */
 export interface RecordSink {

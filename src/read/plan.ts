@@ -1,7 +1,7 @@
 import type { DescribeSObjectResult, Field } from "jsforce";
 import type { Config } from "../config.js";
 import type { Log } from "../log.js";
-import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from "../protocol/types.js";
+import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonSchemaObject } from "../protocol/types.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { QueryOperation } from "../salesforce/bulk2.js";
 import { configError, ConnectorError } from "../errors.js";
@@ -10,8 +10,6 @@ import { isSalesforceIdentifier } from "../soql/identifiers.js";
 import { BULK_UNSUPPORTED_OBJECTS, BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
 import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
 import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";
-
-export type JsonSchemaObject = { properties: Record<string, Record<string, unknown>> } & Record<string, unknown>;
 
 /** Everything `sync` needs to read one configured stream, decided before any job is created. */
 export interface StreamPlan {
@@ -118,10 +116,10 @@ function planObjectStream(
 ): StreamPlan {
   const name = configured.stream.name;
   checkSyncMode(configured);
-  const catalogSchema = configured.stream.json_schema as Partial<JsonSchemaObject>;
+  const catalogSchema: JsonSchemaObject = configured.stream.json_schema;
   const describeFields = new Map<string, Field>(describe.fields.map((f) => [f.name, f]));
   const fields: string[] = [];
-  const properties: Record<string, Record<string, unknown>> = {};
+  const properties: Record<string, unknown> = {};
   for (const [field, fieldSchema] of Object.entries(catalogSchema.properties ?? {})) {
     if (!isSalesforceIdentifier(field)) {
       throw configError(
@@ -156,7 +154,7 @@ function planObjectStream(
     name,
     object: describe.name,
     fields,
-    schema: { ...catalogSchema, properties } as JsonSchemaObject,
+    schema: { ...catalogSchema, properties },
     cursorField,
     incremental,
     api: restReason ? "rest" : "bulk",

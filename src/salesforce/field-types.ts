@@ -6,8 +6,7 @@
 // access reads it as null.
 import type { Field } from "jsforce";
 import type { Log } from "../log.js";
-
-export type JsonSchema = Readonly<Record<string, unknown>>;
+import type { JsonSchema } from "../protocol/types.js";
 export type FieldTypeInfo = Pick<Field, "name" | "type">;
 
 const nullable = (type: string, annotations: Record<string, unknown> = {}): JsonSchema => ({

@@ -2,13 +2,13 @@ import { parse } from "csv-parse";
 import { describe, expect, it } from "vitest";
 import {
   RELATIONSHIP_COLUMN_SHAPE,
-  canonicalNumber,
   convertRestRecord,
   createCsvRecordConverter,
   createCsvRecordConverterCache,
   createRestRecordConverter,
-  type JsonSchemaObject,
-} from "../../src/read/records.js";
+} from "../../src/read/records/convert.js";
+import { canonicalNumber } from "../../src/read/records/values.js";
+import type { JsonSchemaObject } from "../../src/protocol/types.js";
 import { normalizeDateTime } from "../../src/util/datetime.js";
 
 const STRING = { type: ["null", "string"] };

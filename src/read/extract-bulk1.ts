@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { RecordSink } from "./extract.js";
+import type { RecordSink } from "./extractor.js";
 import { ConnectorError } from "../errors.js";
 import { defaultPollSettings } from "../salesforce/bulk2.js";
 import {
@@ -20,7 +20,7 @@ import { pkChunkingFor } from "../salesforce/facts.js";
 import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
-import { windowQuery, type Window } from "./query.js";
+import type { Window } from "./query.js";
 
 /** Salesforce's messages for a query too big for one batch (Singer's tap-salesforce retries these the same way). */
 const TOO_BIG = /QUERY_TIMEOUT|Retried more than|Failed to write query result/i;
@@ -59,7 +59,7 @@ export async function extractBulk1(
     chunking: PkChunking | undefined,
     splits: number,
   ): Promise<void> => {
-    const soql = windowQuery(plan, current);
+    const soql = plan.query.select(current);
     try {
       await job.run(soql, chunking);
       return;

@@ -48,8 +48,3 @@ export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | unde
     firstChange: (window) => earliestCursorQuery(parsed, { cursorField: cursorField!, ...window }),
   };
 }
-
-/** The stream's SOQL for one window (or, for full refresh, without one). */
-export function windowQuery(plan: { query: StreamQuery }, window?: Window): string {
-  return plan.query.select(window);
-}

@@ -6,7 +6,7 @@ import { asConnectorError, configError, type ConnectorError } from "../errors.js
 import { redact } from "../protocol/redact.js";
 import { connect } from "../salesforce/connect.js";
 import { discover } from "../catalog/discover.js";
-import { runRead } from "../commands/read.js";
+import { runRead } from "../read/run.js";
 import { about, aboutJson, aboutMarkdown, TAP_NAME } from "./about.js";
 import { selectStreams, toSingerCatalog } from "./catalog.js";
 import { bookmarksFromSingerState, toAirbyteStateInput } from "./state.js";

@@ -1,0 +1,26 @@
+import type { Config } from "../config.js";
+import type { Log } from "../log.js";
+import type { SalesforceClient } from "../salesforce/client.js";
+import type { StreamPlan } from "./plan.js";
+import type { Window } from "./query.js";
+
+/** Where extracted records go: each record's data already serialised as JSON. */
+export interface RecordSink {
+  records(dataJson: string[]): Promise<void>;
+  /** Salesforce's own count of what the query returns, where it reports one. */
+  estimate(rows: number): Promise<void>;
+  readonly log: Log;
+}
+
+/**
+ * Reads one window of a stream (without a window: the whole stream) through one Salesforce API and
+ * hands every record to the sink. One implementation per API: extract-bulk2.ts, extract-bulk1.ts,
+ * extract-rest.ts; extract.ts chooses.
+ */
+export type Extractor = (
+  client: SalesforceClient,
+  config: Config,
+  plan: StreamPlan,
+  window: Window | undefined,
+  sink: RecordSink,
+) => Promise<void>;

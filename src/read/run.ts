@@ -1,0 +1,27 @@
+import type { Config } from "../config.js";
+import type { SyncOutput } from "../protocol/sync-output.js";
+import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
+import { connect } from "../salesforce/connect.js";
+import { planStreams } from "./plan.js";
+import { parseInputState } from "./state.js";
+import { runSync } from "./sync.js";
+
+/**
+ * The read both protocols share: plan every stream against a fresh describe, check the state
+ * against the plans (both before any Bulk job exists), then sync.
+ */
+export async function runRead(
+  config: Config,
+  catalog: ConfiguredAirbyteCatalog,
+  stateInput: unknown,
+  output: SyncOutput,
+  syncStartedAt = new Date(),
+): Promise<void> {
+  const client = await connect(config, output);
+  const plans = await planStreams(client, config, catalog, output.warn);
+  const states = parseInputState(
+    stateInput ?? null,
+    plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
+  );
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt });
+}

@@ -1,4 +1,4 @@
-import type { DescribeSObjectResult, Field } from "jsforce";
+import type { DescribeSObjectResult } from "jsforce";
 import type { Config } from "../config.js";
 import type { Log } from "../log.js";
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, JsonSchemaObject } from "../protocol/types.js";
@@ -7,7 +7,8 @@ import type { QueryOperation } from "../salesforce/bulk2.js";
 import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
 import { isSalesforceIdentifier } from "../soql/identifiers.js";
-import { BULK_UNSUPPORTED_OBJECTS, BULK_UNSUPPORTED_TYPES, chooseCursorField } from "../salesforce/facts.js";
+import { chooseCursorField } from "../salesforce/facts.js";
+import { bulkUnsupportedFields, isBulkUnsupportedObjectStream } from "../catalog/object-stream.js";
 import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
 import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";
 
@@ -117,7 +118,7 @@ function planObjectStream(
   const name = configured.stream.name;
   checkSyncMode(configured);
   const catalogSchema: JsonSchemaObject = configured.stream.json_schema;
-  const describeFields = new Map<string, Field>(describe.fields.map((f) => [f.name, f]));
+  const describeFields = new Set(describe.fields.map((f) => f.name));
   const fields: string[] = [];
   const properties: Record<string, unknown> = {};
   for (const [field, fieldSchema] of Object.entries(catalogSchema.properties ?? {})) {
@@ -146,10 +147,13 @@ function planObjectStream(
       `Stream '${name}' has no SystemModstamp, LastModifiedDate or CreatedDate, so it cannot sync incrementally. Use full_refresh.`,
     );
   }
-  const unsupported = fields.filter((f) => BULK_UNSUPPORTED_TYPES.has(describeFields.get(f)!.type));
-  const restReason = BULK_UNSUPPORTED_OBJECTS.has(describe.name)
+  // Which API serves the stream is what discover wrote into its schema (x-bulk-*), as the stream's
+  // fields are what the catalog selects. A catalog without the keys is tried through Bulk, and
+  // Salesforce's refusal sends it to REST (extract.ts).
+  const bulkUnsupported = new Set(bulkUnsupportedFields(configured.stream));
+  const restReason = isBulkUnsupportedObjectStream(configured.stream)
     ? "the Bulk API does not support this object"
-    : bulkFieldsReason(unsupported);
+    : bulkFieldsReason(fields.filter((field) => bulkUnsupported.has(field)));
   return {
     name,
     object: describe.name,
@@ -177,6 +181,8 @@ function planQueryStream(
       `Query stream '${resolved.name}' selects no SystemModstamp, LastModifiedDate or CreatedDate (or has a LIMIT), so it cannot sync incrementally. Use full_refresh or select the cursor field.`,
     );
   }
+  // The query in the config, not the catalog, says what a query stream selects: it is resolved
+  // again here, and so is what Bulk cannot select of it (the same resolve discover wrote x-bulk-* from).
   const restReason = bulkFieldsReason(resolved.bulkUnsupported);
   const { parsed } = resolved;
   return {

@@ -7,6 +7,7 @@ import { formatAjvErrors } from "./protocol/validate.js";
 import { registerSecretsBySchema } from "./protocol/redact.js";
 import { parseDurationMs } from "./durations.js";
 import { parseTimestamp, START_DATE } from "./util/datetime.js";
+import { isObject } from "./util/is-object.js";
 
 /** The config as users write it: the type is generated from spec.json's connectionSpecification. */
 export type RawConfig = SalesforceSourceSpec;
@@ -74,7 +75,7 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
 export function parseConfig(input: unknown, now = new Date()): Config {
   // Secrets are registered before anything can fail, so no later message can echo them.
   registerSecretsBySchema(connectorSpecification.connectionSpecification, input);
-  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+  if (!isObject(input)) {
     throw configError("The config must be a JSON object with at least a `credentials` object.");
   }
   const spec = structuredClone(input) as RawConfig;

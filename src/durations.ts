@@ -1,7 +1,6 @@
-/**
- * ISO-8601 durations (P30D, PT10M, P1Y2M) as milliseconds. Years and months have no fixed length;
- * windows only need a stable step, so a year is 365 days and a month 30 (documented in the README).
- */
+// ISO-8601 durations (P30D, PT10M, P1Y2M) as milliseconds. Years and months have no fixed length;
+// windows only need a stable step, so a year is 365 days and a month 30 (documented in the README).
+
 const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,10 +1,11 @@
+/** Airbyte's failure types: fix the config, run again, or a bug to report. */
+export type FailureType = "config_error" | "system_error" | "transient_error";
+
 /**
  * The one error type the connector throws on purpose. `main` turns it into a single Airbyte TRACE
  * error: `message` is for the person running the sync (what failed and what to do), `internalMessage`
  * is for engineers.
  */
-export type FailureType = "config_error" | "system_error" | "transient_error";
-
 export class ConnectorError extends Error {
   readonly failureType: FailureType;
   readonly internalMessage: string | undefined;

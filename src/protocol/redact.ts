@@ -1,7 +1,6 @@
-/**
- * Secrets (config fields marked airbyte_secret, access tokens) must never reach a log line or an
- * error. Every LOG and TRACE message passes through `redact` before it is written.
- */
+// Secrets (config fields marked airbyte_secret, access tokens) must never reach a log line or an
+// error. Every LOG and TRACE message passes through `redact` before it is written.
+
 const secrets = new Set<string>();
 
 /** Registers a value to be masked wherever it appears. Very short values are masked too: a password is a password. */

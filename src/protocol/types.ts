@@ -1,4 +1,5 @@
-/** Protocol types, generated from schemas/airbyte_protocol.yaml (see scripts/generate-types.mjs). */
+// Protocol types, generated from schemas/airbyte_protocol.yaml (see scripts/generate-types.mjs).
+
 export type {
   AirbyteMessage,
   AirbyteCatalog,

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { AirbyteMessage, AirbyteStreamStatus } from "./types.js";
+import type { AirbyteMessage, AirbyteStreamStatus, AirbyteTraceMessage } from "./types.js";
 import type { LogLevel } from "../log.js";
 import type { SyncOutput } from "./sync-output.js";
 import { ConnectorError } from "../errors.js";
@@ -42,25 +42,11 @@ export class MessageWriter implements SyncOutput {
   readonly info = (message: string): void => void this.log("INFO", message);
 
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void> {
-    return this.emit({
-      type: "TRACE",
-      trace: {
-        type: "STREAM_STATUS",
-        emitted_at: Date.now(),
-        stream_status: { stream_descriptor: { name: stream }, status },
-      },
-    });
+    return this.trace("STREAM_STATUS", { stream_status: { stream_descriptor: { name: stream }, status } });
   }
 
   estimate(stream: string, rowEstimate: number): Promise<void> {
-    return this.emit({
-      type: "TRACE",
-      trace: {
-        type: "ESTIMATE",
-        emitted_at: Date.now(),
-        estimate: { name: stream, type: "STREAM", row_estimate: rowEstimate },
-      },
-    });
+    return this.trace("ESTIMATE", { estimate: { name: stream, type: "STREAM", row_estimate: rowEstimate } });
   }
 
   streamState(stream: string, streamState: Record<string, unknown>, recordCount: number): Promise<void> {
@@ -75,25 +61,28 @@ export class MessageWriter implements SyncOutput {
   }
 
   traceError(error: ConnectorError, stream?: string): Promise<void> {
-    return this.emit({
-      type: "TRACE",
-      trace: {
-        type: "ERROR",
-        emitted_at: Date.now(),
-        error: {
-          message: error.message,
-          internal_message: error.internalMessage ?? describeCause(error),
-          // An unforeseen error's own stack says where it happened; the wrapper's would not.
-          stack_trace: (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack,
-          failure_type: error.failureType,
-          ...(stream ? { stream_descriptor: { name: stream } } : {}),
-        },
+    return this.trace("ERROR", {
+      error: {
+        message: error.message,
+        internal_message: error.internalMessage ?? describeCause(error),
+        // An unforeseen error's own stack says where it happened; the wrapper's would not.
+        stack_trace: (error.cause instanceof Error ? error.cause.stack : undefined) ?? error.stack,
+        failure_type: error.failureType,
+        ...(stream ? { stream_descriptor: { name: stream } } : {}),
       },
     });
   }
 
   flush(): Promise<void> {
     return this.lines.flush();
+  }
+
+  /** A TRACE message of `type`, stamped now; `body` holds its one payload (stream_status, estimate, error). */
+  private trace(
+    type: AirbyteTraceMessage["type"],
+    body: Omit<AirbyteTraceMessage, "type" | "emitted_at">,
+  ): Promise<void> {
+    return this.emit({ type: "TRACE", trace: { type, emitted_at: Date.now(), ...body } });
   }
 }
 

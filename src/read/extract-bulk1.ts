@@ -20,7 +20,7 @@ import { pkChunkingFor } from "../salesforce/facts.js";
 import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
-import type { Window } from "./query.js";
+import type { Window } from "../util/datetime.js";
 
 /** Salesforce's messages for a query too big for one batch (Singer's tap-salesforce retries these the same way). */
 const TOO_BIG = /QUERY_TIMEOUT|Retried more than|Failed to write query result/i;

@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { Window } from "./query.js";
+import type { Window } from "../util/datetime.js";
 import type { RecordSink } from "./extractor.js";
 import { ConnectorError } from "../errors.js";
 import {

@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { Log } from "../log.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { Window } from "./query.js";
+import type { Window } from "../util/datetime.js";
 
 /** Where extracted records go: each record's data already serialised as JSON. */
 export interface RecordSink {

@@ -1,6 +1,6 @@
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { Window } from "./query.js";
+import type { Window } from "../util/datetime.js";
 import { restQuery } from "../salesforce/rest-query.js";
 import { parseTimestamp, SALESFORCE_VALUE } from "../util/datetime.js";
 

@@ -1,12 +1,7 @@
 import { buildQuery } from "../soql/builder.js";
 import type { ParsedQuery } from "../soql/parser.js";
+import type { Window } from "../util/datetime.js";
 import { addWindowToQuery, earliestCursorQuery, queryWithoutWindow } from "../soql/rewrite.js";
-
-/** A half-open range [from, to) on the stream's cursor. */
-export interface Window {
-  from: Date;
-  to: Date;
-}
 
 /** The SOQL a stream runs: one per window (or one for full refresh), and the first-change lookup. */
 export interface StreamQuery {

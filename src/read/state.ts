@@ -2,6 +2,7 @@
 // cursor per configured incremental stream. A state that cannot be used is a config_error, never a
 // silent full re-sync: the user decides whether to re-read an object.
 import { configError } from "../errors.js";
+import { isObject } from "../util/is-object.js";
 import { parseTimestamp, STATE_CURSOR } from "../util/datetime.js";
 
 export interface StreamCursor {
@@ -56,7 +57,7 @@ function streamStates(input: unknown): NamedState[] {
       ? fromMessage(input, "the state")
       : fromLegacyData(input);
   }
-  throw shapeError(`the state is ${describe(input)}`);
+  throw shapeError(`the state is ${preview(input)}`);
 }
 
 // Keys that make an object a state message rather than a bare LEGACY object keyed by stream name
@@ -64,7 +65,7 @@ function streamStates(input: unknown): NamedState[] {
 const MESSAGE_KEYS = ["type", "stream", "global", "data"];
 
 function fromMessage(message: unknown, where: string): NamedState[] {
-  if (!isObject(message)) throw shapeError(`${where} is ${describe(message)}, not a state message`);
+  if (!isObject(message)) throw shapeError(`${where} is ${preview(message)}, not a state message`);
   // The protocol says a message without a type is LEGACY.
   const type = message.type ?? "LEGACY";
   switch (type) {
@@ -83,7 +84,7 @@ function fromMessage(message: unknown, where: string): NamedState[] {
       if (!isObject(message.data)) throw shapeError(`${where} (LEGACY) has no data object`);
       return fromLegacyData(message.data);
     default:
-      throw shapeError(`${where} has type ${describe(type)}`);
+      throw shapeError(`${where} has type ${preview(type)}`);
   }
 }
 
@@ -107,7 +108,7 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
   if (!isObject(state)) {
     throw unusable(
       name,
-      `its state is ${describe(state)}, not an object like {"${cursorField}": "2024-01-01T00:00:00.000Z"}`,
+      `its state is ${preview(state)}, not an object like {"${cursorField}": "2024-01-01T00:00:00.000Z"}`,
     );
   }
   const keys = Object.keys(state);
@@ -117,7 +118,7 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
   }
   const value = state[cursorField];
   const cursor = typeof value === "string" ? parseCursorTimestamp(value) : undefined;
-  if (!cursor) throw unusable(name, `${cursorField} is ${describe(value)}, not an ISO-8601 timestamp`);
+  if (!cursor) throw unusable(name, `${cursorField} is ${preview(value)}, not an ISO-8601 timestamp`);
   return { cursorField, cursor, raw: { ...state } };
 }
 
@@ -136,12 +137,8 @@ function shapeError(problem: string) {
   return configError(`The input state is not in a shape this connector accepts: ${problem}. ${ACCEPTED_SHAPES}`);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** A short rendering of a value for a message; state holds no secrets but may be large. */
-function describe(value: unknown): string {
+function preview(value: unknown): string {
   if (value === undefined) return "missing";
   if (Array.isArray(value)) return "an array";
   const text = JSON.stringify(value);

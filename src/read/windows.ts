@@ -2,6 +2,7 @@
 // move to the end of a window whose every record has been emitted: windows are half-open `[from, to)`
 // and tile the range exactly, so each record falls in exactly one.
 import { configError } from "../errors.js";
+import type { Window } from "../util/datetime.js";
 
 /**
  * How far behind the sync's start the last window ends. Records committed around that instant may not
@@ -12,11 +13,6 @@ export const SAFETY_LAG_MS = 60_000;
 
 /** More windows than this means a step far too small for the range (and as many Bulk jobs). */
 export const MAX_WINDOWS = 100_000;
-
-export interface Window {
-  from: Date;
-  to: Date;
-}
 
 /** `[start, end)` cut into steps of `stepMs` (the last one shorter); empty when start >= end. */
 export function planWindows({ start, end, stepMs }: { start: Date; end: Date; stepMs: number }): Window[] {

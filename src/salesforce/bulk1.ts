@@ -1,12 +1,10 @@
+// Bulk API 1.0 query jobs (/services/async/{version}), XML in and out, authenticated with
+// X-SFDC-Session. jsforce's Bulk 1.0 has no PK-chunking option (jsforce issue 605) and its own
+// retry/session handling, so the few calls are made here through SalesforceClient like every other
+// request: one retry policy, one session refresh, one API-usage count.
 import type { SalesforceClient } from "./client.js";
 import type { QueryOperation } from "./bulk2.js";
 
-/**
- * Bulk API 1.0 query jobs (/services/async/{version}), XML in and out, authenticated with
- * X-SFDC-Session. jsforce's Bulk 1.0 has no PK-chunking option (jsforce issue 605) and its own
- * retry/session handling, so the few calls are made here through SalesforceClient like every other
- * request: one retry policy, one session refresh, one API-usage count.
- */
 const NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload";
 
 export type BatchState = "Queued" | "InProgress" | "Completed" | "Failed" | "NotProcessed";

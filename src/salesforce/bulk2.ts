@@ -1,15 +1,13 @@
+// Bulk API 2.0 query jobs. jsforce's bulk2.query() result stream is not used: it sends no
+// maxRecords, feeds every page into one parser (page 2's header becomes a record), buffers whole
+// pages and crashes on small pages (jsforce issues 1546, 1693). Results are paged here by
+// locator + maxRecords, each page streamed through its own CSV parser.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
 import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 
-/**
- * Bulk API 2.0 query jobs. jsforce's bulk2.query() result stream is not used: it sends no
- * maxRecords, feeds every page into one parser (page 2's header becomes a record), buffers whole
- * pages and crashes on small pages (jsforce issues 1546, 1693). Results are paged here by
- * locator + maxRecords, each page streamed through its own CSV parser.
- */
 export interface Bulk2JobInfo {
   id: string;
   state: "Open" | "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";

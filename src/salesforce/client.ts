@@ -61,7 +61,9 @@ export class SalesforceClient {
         attempt--; // a refresh is not a failed attempt
         continue;
       }
-      this.log.warn(`Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${describe(failure)}`);
+      this.log.warn(
+        `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${failureText(failure)}`,
+      );
       await sleep(decision.delayMs);
     }
   }
@@ -80,7 +82,7 @@ export class SalesforceClient {
       } catch (error) {
         const decision = decide(error, attempt, true, this.retry);
         if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-        this.log.warn(`Response from ${this.dataPath(path)} was cut off (${describe(error)}); asking again.`);
+        this.log.warn(`Response from ${this.dataPath(path)} was cut off (${failureText(error)}); asking again.`);
         await sleep(decision.delayMs);
       }
     }
@@ -112,7 +114,8 @@ export class SalesforceClient {
   }
 }
 
-function describe(failure: unknown): string {
+/** A failure in a log line: its message and its cause's, cut to 300 characters. */
+function failureText(failure: unknown): string {
   if (failure instanceof Error) {
     const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : "";
     return `${failure.message}${cause}`.slice(0, 300);

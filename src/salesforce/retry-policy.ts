@@ -1,10 +1,9 @@
+// The single place that decides what happens after a failed request: retry with backoff, refresh
+// the session and retry, or fail with a message a person can act on. SalesforceClient asks it after
+// every failed request, and the readers of streamed bodies (csv-results.ts) after a body cut short.
 import { ApiAllowanceError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "./api-error.js";
 
-/**
- * The single place that decides what happens after a failed request: retry with backoff, refresh the
- * session and retry, or fail with a message a person can act on.
- */
 export type Decision = { action: "retry"; delayMs: number } | { action: "refresh" } | { action: "fail"; error: Error };
 
 export interface RetrySettings {
@@ -21,17 +20,9 @@ export const defaultRetrySettings = (): RetrySettings => ({
 });
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const TRANSIENT_NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "EAI_AGAIN",
-]);
+// Socket errors of node:http (http.ts): a dropped or refused connection, a request idle past its
+// timeout (http.ts raises ETIMEDOUT), a name lookup that failed for now.
+const TRANSIENT_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"]);
 
 /** `attempt` counts from 1; `refreshed` says whether this request already refreshed the session once. */
 export function decide(failure: unknown, attempt: number, refreshed: boolean, settings: RetrySettings): Decision {
@@ -72,15 +63,15 @@ export function decide(failure: unknown, attempt: number, refreshed: boolean, se
 }
 
 /**
- * The error code of a dropped connection or refused socket, wherever fetch (undici) put it: undici
- * throws `TypeError: fetch failed` or `TypeError: terminated` with the socket error as its cause.
+ * The code of a transient socket error, on the failure itself or on one of its causes (an error that
+ * wraps a socket error keeps it as its cause). csv-results.ts gives a page cut short without a socket
+ * error the code ECONNRESET, so it is asked for again the same way.
  */
 function networkCode(failure: unknown): string | undefined {
   for (let current = failure, depth = 0; current && depth < 5; current = (current as Error).cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && TRANSIENT_NETWORK.has(code)) return code;
   }
-  if (failure instanceof TypeError && /^(fetch failed|terminated)$/.test(failure.message)) return "ECONNRESET";
   return undefined;
 }
 

@@ -2,6 +2,7 @@
 // The settings are spec.json's connectionSpecification: one config serves both protocols.
 import { readFileSync } from "node:fs";
 import { connectorSpecification } from "../schema-files.js";
+import { isObject } from "../util/is-object.js";
 
 export const TAP_NAME = "tap-salesforce-ts";
 
@@ -90,17 +91,20 @@ function settingRows(schema: SchemaNode = connectorSpecification.connectionSpeci
           const value = JSON.stringify(fieldNode.const);
           if (existing) existing.type += ` \\| ${value}`;
           else {
-            const parentDefault = isRecord(node.default) ? node.default[field] : undefined;
+            const parentDefault = isObject(node.default) ? node.default[field] : undefined;
             fields.set(dotted, { ...row(dotted, fieldNode, required.has(name)), type: value, default: parentDefault });
           }
           continue;
         }
         const usage = `with ${kind}${branchRequired.has(field) ? " (required)" : ""}`;
         if (existing) {
-          existing.description += `; ${usage}: ${describe(fieldNode)}`;
+          existing.description += `; ${usage}: ${titleAndDescription(fieldNode)}`;
           existing.secret ||= fieldNode.airbyte_secret === true;
         } else {
-          fields.set(dotted, { ...row(dotted, fieldNode, false), description: `${usage}: ${describe(fieldNode)}` });
+          fields.set(dotted, {
+            ...row(dotted, fieldNode, false),
+            description: `${usage}: ${titleAndDescription(fieldNode)}`,
+          });
         }
       }
     }
@@ -116,15 +120,11 @@ function row(name: string, node: SchemaNode, required: boolean): SettingRow {
     secret: node.airbyte_secret === true,
     type: node.enum ? node.enum.map((v) => JSON.stringify(v)).join(" \\| ") : [node.type ?? "object"].flat().join(", "),
     default: node.default,
-    description: describe(node),
+    description: titleAndDescription(node),
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(node: SchemaNode): string {
+function titleAndDescription(node: SchemaNode): string {
   return [node.title, node.description].filter((s) => s).join(": ");
 }
 

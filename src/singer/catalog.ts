@@ -9,6 +9,7 @@ import type {
 } from "../protocol/types.js";
 import type { Log } from "../log.js";
 import { configError } from "../errors.js";
+import { isObject } from "../util/is-object.js";
 
 export type Breadcrumb = string[];
 
@@ -289,10 +290,6 @@ function propertiesOf(schema: Record<string, unknown>): Record<string, unknown> 
 
 function catalogError(problem: string) {
   return configError(`The catalog is not usable: ${problem}. Run the tap with --discover and select from its output.`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function booleanOr(value: unknown): boolean | undefined {

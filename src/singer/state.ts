@@ -3,6 +3,7 @@
 // The bookmarks are exactly the per-stream states the Airbyte mode keeps, so the shared read
 // validates and resumes from them the same way.
 import { configError } from "../errors.js";
+import { isObject } from "../util/is-object.js";
 
 const EXPECTED =
   'Expected the value of a STATE message this tap wrote: {"bookmarks": {"Account": {"SystemModstamp": "2024-01-01T00:00:00.000Z"}}} ' +
@@ -41,8 +42,4 @@ export function toAirbyteStateInput(bookmarks: Record<string, unknown>): unknown
       type: "STREAM",
       stream: { stream_descriptor: { name }, stream_state: streamState },
     }));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

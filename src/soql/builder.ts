@@ -5,6 +5,7 @@
 import { configError } from "../errors.js";
 import { isFieldPath, isSalesforceIdentifier } from "./identifiers.js";
 import { Lexer, type Token } from "./lexer.js";
+import type { Window } from "../util/datetime.js";
 
 /** A SOQL dateTime literal (unquoted), always UTC with milliseconds: 2024-01-02T03:04:05.000Z. */
 export function soqlDateTime(date: Date): string {
@@ -38,19 +39,13 @@ const STRING_ESCAPES: Record<string, string | undefined> = {
   "\f": "\\f",
 };
 
-export interface QueryWindow {
-  cursorField: string;
-  from: Date;
-  to: Date;
-}
-
 export interface QuerySpec {
   object: string;
   fields: readonly string[];
   /** The user's SOQL condition for this object (config `object_filters`). */
   userFilter?: string | undefined;
   /** Half-open `[from, to)` on the cursor field. */
-  window?: QueryWindow | undefined;
+  window?: (Window & { cursorField: string }) | undefined;
   /** Field paths to sort by, ascending. */
   orderBy?: readonly string[] | undefined;
   limit?: number | undefined;

@@ -122,7 +122,8 @@ function isClauseWord(token: Token): boolean {
   return token.kind === "ident" && CLAUSE_WORDS.has(token.text.toUpperCase());
 }
 
-function describe(token: Token): string {
+/** A token as an error message names it. */
+function tokenText(token: Token): string {
   if (token.kind === "end") return "the end of the query";
   if (token.kind === "string") return "a string";
   return `'${token.text}'`;
@@ -183,7 +184,7 @@ class Parser {
       this.fail(
         token.start,
         `expected ${expected ? `${expected} or ` : ""}the end of the query`,
-        `found ${describe(token)}${misplaced ? " (clauses go in the order WHERE, ORDER BY, LIMIT)" : ""}`,
+        `found ${tokenText(token)}${misplaced ? " (clauses go in the order WHERE, ORDER BY, LIMIT)" : ""}`,
       );
     }
     return parsed;
@@ -369,7 +370,7 @@ class Parser {
     if (token.kind === "ident" && !CLAUSE_WORDS.has(upper)) {
       this.fail(
         token.start,
-        `expected a value, found ${describe(token)}`,
+        `expected a value, found ${tokenText(token)}`,
         "SOQL compares a field with a literal (a 'string', number, date, TRUE, FALSE, NULL or a date literal such as TODAY), not with another field",
       );
     }
@@ -517,7 +518,7 @@ class Parser {
   /** Fails at the current token: a dedicated message if it starts a clause we reject, else "expected …". */
   private unexpected(token: Token, expected: string): never {
     this.unsupportedClause(token);
-    return this.fail(token.start, `expected ${expected}`, `found ${describe(token)}`);
+    return this.fail(token.start, `expected ${expected}`, `found ${tokenText(token)}`);
   }
 
   private expectWord(word: string): void {

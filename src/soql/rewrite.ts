@@ -1,7 +1,8 @@
 // A parsed query stream written back as SOQL: as configured, with an incremental window AND-ed into
 // its WHERE, or as the first-change lookup of a window. The user's WHERE text is kept as written.
 import { configError } from "../errors.js";
-import { selectStatement, soqlDateTime, type QueryWindow } from "./builder.js";
+import type { Window } from "../util/datetime.js";
+import { selectStatement, soqlDateTime } from "./builder.js";
 import { isSalesforceIdentifier } from "./identifiers.js";
 import { isWord, Lexer } from "./lexer.js";
 import type { ParsedQuery } from "./parser.js";
@@ -11,7 +12,7 @@ import type { ParsedQuery } from "./parser.js";
  * parentheses when it has a top-level OR or NOT, so the window cannot be bypassed), before ORDER BY
  * and LIMIT.
  */
-export function addWindowToQuery(parsed: ParsedQuery, window: QueryWindow): string {
+export function addWindowToQuery(parsed: ParsedQuery, window: Window & { cursorField: string }): string {
   const { cursorField, from, to } = window;
   if (!isSalesforceIdentifier(cursorField)) {
     throw configError(
@@ -33,7 +34,7 @@ export function addWindowToQuery(parsed: ParsedQuery, window: QueryWindow): stri
  * The earliest cursor value in the window, for the first-change lookup:
  * `SELECT Cursor FROM Object WHERE (condition) AND window ORDER BY Cursor ASC LIMIT 1`.
  */
-export function earliestCursorQuery(parsed: ParsedQuery, window: QueryWindow): string {
+export function earliestCursorQuery(parsed: ParsedQuery, window: Window & { cursorField: string }): string {
   const { cursorField } = window;
   return addWindowToQuery({ ...parsed, fields: [cursorField], orderBy: `${cursorField} ASC`, limit: 1 }, window);
 }

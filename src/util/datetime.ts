@@ -1,6 +1,6 @@
 // Timestamps written as text: one ISO-8601 parser for every instant the connector reads, and the
 // strictness each kind of text gets, side by side: what a date alone means, and whether a date-time
-// without an offset is UTC or refused.
+// without an offset is UTC or refused. Also the Window, the range of instants a sync reads by.
 
 export interface Strictness {
   /** `2024-01-02` with no time. */
@@ -65,6 +65,12 @@ export function normalizeDateTime(text: string): string | undefined {
   if (CANONICAL_DATETIME.test(text)) return text;
   if (UTC_OFFSET_DATETIME.test(text)) return `${text.slice(0, 23)}Z`;
   return parseTimestamp(text, SALESFORCE_VALUE)?.toISOString();
+}
+
+/** A half-open range of instants, [from, to): what a sync reads at a time, and filters a query by. */
+export interface Window {
+  from: Date;
+  to: Date;
 }
 
 /** Whether year-month-day names a day of the Gregorian calendar (month 1-12). */

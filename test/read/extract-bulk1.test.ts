@@ -11,7 +11,7 @@ import { discover } from "../../src/catalog/discover.js";
 import { planStreams, type StreamPlan } from "../../src/read/plan.js";
 import { extractBulk1 } from "../../src/read/extract-bulk1.js";
 import type { RecordSink } from "../../src/read/extractor.js";
-import type { Window } from "../../src/read/query.js";
+import type { Window } from "../../src/util/datetime.js";
 
 let fake: FakeSalesforce;
 const savedEnv = { ...process.env };

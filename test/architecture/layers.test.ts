@@ -45,7 +45,7 @@ describe("layering of src/ (README Layout)", () => {
     );
   });
 
-  it("the README's Layout table lists the same units, layer by layer, and each exists", () => {
+  it("the README's Layout table lists the same units, one row each, layer by layer, and each exists", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const section = readme.slice(
       readme.indexOf("\n## Layout"),
@@ -53,9 +53,11 @@ describe("layering of src/ (README Layout)", () => {
     );
     const rows = section
       .split("\n")
-      .filter((line) => /^\| \d+ /.test(line))
-      .map((line) => [...line.split("|")[2]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
-    expect(rows).toEqual(LAYERS.map((layer) => [...layer]));
+      .map((line) => /^\| (\d+) +\| `([^`]+)`/.exec(line))
+      .filter((match) => match !== null);
+    const layers: string[][] = [];
+    for (const [, layer, unit] of rows) (layers[Number(layer) - 1] ??= []).push(unit!);
+    expect(layers).toEqual(LAYERS.map((layer) => [...layer]));
     for (const unit of LAYERS.flat()) {
       expect(
         [...sources.keys()].some((file) => (unit.endsWith("/") ? file.startsWith(unit) : file === unit)),

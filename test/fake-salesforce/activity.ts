@@ -32,6 +32,8 @@ class Gauge {
 
 export class Activity {
   private readonly requests = new Gauge();
+  /** Requests other than logins (REST, Bulk 2.0, Bulk 1.0 together). */
+  private readonly apiRequests = new Gauge();
   private readonly byApi = new Map<ApiFamily, Gauge>(FAMILIES.map((f) => [f, new Gauge()]));
   private readonly byKind = new Map<RequestKind, Gauge>();
   private readonly jobs = new Gauge();
@@ -45,6 +47,7 @@ export class Activity {
   /** A request arrived; the returned function marks it answered (idempotent). */
   begin(kind: RequestKind, api: ApiFamily): () => void {
     const gauges = [this.requests, this.byApi.get(api)!, this.kindGauge(kind)];
+    if (api !== "auth") gauges.push(this.apiRequests);
     for (const g of gauges) g.up();
     let ended = false;
     return () => {
@@ -70,7 +73,8 @@ export class Activity {
 
   /** Peaks restart from what is in flight / open right now. */
   reset(): void {
-    for (const g of [this.requests, this.jobs, ...this.byApi.values(), ...this.byKind.values()]) g.reset();
+    for (const g of [this.requests, this.apiRequests, this.jobs, ...this.byApi.values(), ...this.byKind.values()])
+      g.reset();
     for (const g of this.jobsByApi.values()) g.reset();
   }
 
@@ -82,6 +86,7 @@ export class Activity {
     return {
       inFlight: this.requests.now,
       maxInFlight: this.requests.max,
+      maxApiInFlight: this.apiRequests.max,
       inFlightByApi: byApi((g) => g.now),
       maxInFlightByApi: byApi((g) => g.max),
       maxInFlightByKind: maxByKind,

@@ -28,7 +28,14 @@ export type {
   SubrequestFaultSpec,
 } from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
-export { buildManySmallObjects, buildWideObject, updateRowsPerObject, type ManySmallOptions } from "./scenario-orgs.js";
+export {
+  buildManySmallObjects,
+  buildTiedStampsObject,
+  buildWideObject,
+  updateRowsPerObject,
+  type ManySmallOptions,
+  type TiedStampsOptions,
+} from "./scenario-orgs.js";
 export { MAX_URI_AND_HEADER_BYTES } from "./request-limits.js";
 export { ALL_FIELD_TYPES } from "./describe-builder.js";
 export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";

@@ -118,3 +118,38 @@ export function buildWideObject(name = "Wide__c", fieldCount = 600, records = 50
   }
   return { name, fields: [...fields, ...SYSTEM_FIELDS], records };
 }
+
+export interface TiedStampsOptions {
+  name?: string;
+  /** Default 2,500. */
+  rows?: number;
+  /** Rows `[tiedFrom, tiedFrom + tiedCount)` (in Id and cursor order) share one SystemModstamp. */
+  tiedFrom?: number;
+  /** Default 21: with the defaults rows 1,990..2,010 tie, across the first 2,000-row REST page. */
+  tiedCount?: number;
+  /** The last row's stamp is one second before this; default Date.now(). */
+  now?: number;
+}
+
+/**
+ * An object whose rows' SystemModstamp rise one second per row in Id order, except a block of rows
+ * that share one stamp: with the defaults, the block straddles the boundary of the first 2,000-row
+ * REST page of `ORDER BY SystemModstamp, Id`, so a client that resumes with `> last cursor` loses rows.
+ */
+export function buildTiedStampsObject(options: TiedStampsOptions = {}): FakeObjectSpec {
+  const rows = options.rows ?? 2_500;
+  const tiedFrom = options.tiedFrom ?? 1_990;
+  const tiedCount = options.tiedCount ?? 21;
+  const first = (options.now ?? Date.now()) - rows * 1000;
+  const stampOf = (i: number): number =>
+    first + (i < tiedFrom ? i : i < tiedFrom + tiedCount ? tiedFrom : i - tiedCount + 1) * 1000;
+  return {
+    name: options.name ?? "Tied__c",
+    fields: [{ name: "Id", type: "id" }, { name: "Name", type: "string", length: 80 }, ...SYSTEM_FIELDS],
+    records: () =>
+      Array.from({ length: rows }, (_, i) => {
+        const stamp = isoSeconds(stampOf(i));
+        return { Name: `Tied row ${i}`, CreatedDate: stamp, LastModifiedDate: stamp, SystemModstamp: stamp };
+      }),
+  };
+}

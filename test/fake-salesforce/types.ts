@@ -185,6 +185,8 @@ export type ApiFamily = "auth" | "rest" | "bulk2" | "bulk1";
 export interface FakeActivity {
   inFlight: number;
   maxInFlight: number;
+  /** Peak of REST, Bulk 2.0 and Bulk 1.0 requests together (logins left out). */
+  maxApiInFlight: number;
   inFlightByApi: Record<ApiFamily, number>;
   maxInFlightByApi: Record<ApiFamily, number>;
   /** Only kinds seen since the reset. */

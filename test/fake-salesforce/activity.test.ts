@@ -47,7 +47,7 @@ function bulk1(f: FakeSalesforce, token: string) {
 
 describe("requests in flight", () => {
   it("counts the peak overall, per API and per kind, and restarts it on resetCounts()", async () => {
-    fake = await startFakeSalesforce({ requestLatencyMs: 150, authLatencyMs: 0 });
+    fake = await startFakeSalesforce({ requestLatencyMs: 400, authLatencyMs: 0 });
     const a = await api(fake);
     fake.resetCounts();
     expect(fake.activity().maxInFlight).toBe(0);
@@ -95,7 +95,7 @@ describe("requests in flight", () => {
   });
 
   it("logins count under auth", async () => {
-    fake = await startFakeSalesforce({ authLatencyMs: 100 });
+    fake = await startFakeSalesforce({ authLatencyMs: 400 });
     await Promise.all([login(fake), login(fake), login(fake)]);
     expect(fake.activity().maxInFlightByApi.auth).toBe(3);
     expect(fake.activity().maxApiInFlight).toBe(0);

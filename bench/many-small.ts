@@ -24,6 +24,7 @@ import {
   updateRowsPerObject,
   type FakeSalesforce,
 } from "../test/fake-salesforce/index.js";
+import { connectorConfig } from "./connector-config.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const DAY_MS = 86_400_000;
@@ -172,18 +173,10 @@ export async function runManySmall(args: Map<string, string>): Promise<number> {
   });
   try {
     const dir = mkdtempSync(join(tmpdir(), "sf-bench-many-small-"));
-    const c = fake.credentials;
-    const config = {
-      credentials: {
-        auth_type: "oauth2_refresh_token",
-        client_id: c.clientId,
-        client_secret: c.clientSecret,
-        refresh_token: c.refreshToken,
-      },
-      login_url: fake.url,
-      // A day before the oldest change, so the first sync covers all of them.
+    // start_date a day before the oldest change, so the first sync covers all of them.
+    const config = connectorConfig(fake, {
       start_date: new Date(dataEnd - (days + 1) * DAY_MS).toISOString().slice(0, 10),
-    };
+    });
     writeFileSync(join(dir, "config.json"), JSON.stringify(config));
     const streams = await discover(join(dir, "config.json"), names);
     const catalog = {

@@ -14,6 +14,7 @@ import { openSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakeSalesforce, type FakeSalesforce, type FakeObjectSpec } from "../test/fake-salesforce/index.js";
+import { connectorConfig } from "./connector-config.js";
 import { runManySmall } from "./many-small.js";
 
 // --name value pairs; a flag followed by another flag (or nothing) is a switch ("").
@@ -108,17 +109,9 @@ async function physicalLimit(fake: FakeSalesforce, soql: string): Promise<Measur
 /** The connector: `read` of the whole object as a child process, stdout to /dev/null, peak RSS from /proc. */
 async function connectorRead(fake: FakeSalesforce, bulkVersion: string): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), "sf-bench-"));
-  const c = fake.credentials;
-  const config = {
-    credentials: {
-      auth_type: "oauth2_refresh_token",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      refresh_token: c.refreshToken,
-    },
-    login_url: fake.url,
+  const config = connectorConfig(fake, {
     bulk_api: bulkVersion === "1.0" ? { version: "1.0", pk_chunking: true, chunk_size: 100_000 } : { version: "2.0" },
-  };
+  });
   const object = benchObject(0);
   const properties = Object.fromEntries(object.fields!.map((f) => [f.name, { type: ["null", "string"] }]));
   const catalog = {

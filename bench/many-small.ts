@@ -24,7 +24,7 @@ import {
   updateRowsPerObject,
   type FakeSalesforce,
 } from "../test/fake-salesforce/index.js";
-import { connectorConfig } from "./connector-config.js";
+import { connectorConfig } from "../test/helpers/connector-config.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const DAY_MS = 86_400_000;

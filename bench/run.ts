@@ -14,7 +14,7 @@ import { openSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakeSalesforce, type FakeSalesforce, type FakeObjectSpec } from "../test/fake-salesforce/index.js";
-import { connectorConfig } from "./connector-config.js";
+import { connectorConfig } from "../test/helpers/connector-config.js";
 import { runManySmall } from "./many-small.js";
 
 // --name value pairs; a flag followed by another flag (or nothing) is a switch ("").

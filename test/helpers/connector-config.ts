@@ -1,4 +1,4 @@
-import type { FakeSalesforce } from "../test/fake-salesforce/index.js";
+import type { FakeSalesforce } from "../fake-salesforce/index.js";
 
 /** The connector's config for a fake org: OAuth refresh-token login at the fake, plus `overrides`. */
 export function connectorConfig(

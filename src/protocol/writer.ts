@@ -4,6 +4,7 @@ import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
 import type { SyncOutput } from "../read/sync-output.js";
+import type { RawConfig } from "../config.js";
 
 export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
 
@@ -18,7 +19,10 @@ export class MessageWriter implements SyncOutput {
     this.lines = new StdoutLines(out);
   }
 
-  /** Any non-record message: serialised here, free text redacted. */
+  /**
+   * Any non-record message: serialised here, free text (LOG, TRACE) redacted. A CONTROL message
+   * carries the whole config, secrets included, by design, so it is written as it is.
+   */
   async emit(message: AirbyteMessage): Promise<void> {
     const line =
       message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
@@ -87,6 +91,14 @@ export class MessageWriter implements SyncOutput {
           ...(stream ? { stream_descriptor: { name: stream } } : {}),
         },
       },
+    });
+  }
+
+  /** The protocol's way to persist a changed config: CONTROL of type CONNECTOR_CONFIG with all of it. */
+  configChanged(config: RawConfig): Promise<void> {
+    return this.emit({
+      type: "CONTROL",
+      control: { type: "CONNECTOR_CONFIG", emitted_at: Date.now(), connectorConfig: { config } },
     });
   }
 

@@ -1,6 +1,7 @@
 import type { AirbyteStreamStatus } from "../protocol/types.js";
 import type { ConnectorError } from "../errors.js";
 import type { LogLevel } from "../protocol/writer.js";
+import type { RawConfig } from "../config.js";
 
 /**
  * What a sync writes to. The Airbyte CLI's MessageWriter and the Singer tap's SingerWriter both
@@ -15,5 +16,11 @@ export interface SyncOutput {
   estimate(stream: string, rowEstimate: number): Promise<void>;
   log(level: LogLevel, message: string): Promise<void>;
   traceError(error: ConnectorError, stream?: string): Promise<void>;
+  /**
+   * The config changed during the run (Salesforce rotated the refresh token): `config` is the whole
+   * config to use from now on. Airbyte persists it from a CONTROL message; the Singer tap rewrites
+   * its config file.
+   */
+  configChanged(config: RawConfig): Promise<void>;
   flush(): Promise<void>;
 }

@@ -6,6 +6,9 @@ import { StdoutLines } from "./stdout-lines.js";
 import type { SyncOutput } from "../read/sync-output.js";
 import type { RawConfig } from "../config.js";
 
+/** Messages whose text is ours or Salesforce's, where a secret could be echoed. */
+const FREE_TEXT = new Set<AirbyteMessage["type"]>(["LOG", "TRACE", "CONNECTION_STATUS"]);
+
 export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
 
 /**
@@ -20,12 +23,11 @@ export class MessageWriter implements SyncOutput {
   }
 
   /**
-   * Any non-record message: serialised here, free text (LOG, TRACE) redacted. A CONTROL message
-   * carries the whole config, secrets included, by design, so it is written as it is.
+   * Any non-record message: serialised here, free text (LOG, TRACE, a check's message) redacted. A
+   * CONTROL message carries the whole config, secrets included, by design, so it is written as it is.
    */
   async emit(message: AirbyteMessage): Promise<void> {
-    const line =
-      message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
+    const line = FREE_TEXT.has(message.type) ? redact(JSON.stringify(message)) : JSON.stringify(message);
     this.lines.push(line);
     // Protocol messages other than records are rare and often mark progress (STATE): let them out now.
     await this.flush();

@@ -18,6 +18,13 @@ let rotating: FakeSalesforce;
 
 const JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+const otherKeyPem = otherKey.export({ type: "pkcs8", format: "pem" }) as string;
+const encryptedKeyPem = otherKey.export({
+  type: "pkcs8",
+  format: "pem",
+  cipher: "aes-256-cbc",
+  passphrase: "pass",
+}) as string;
 
 beforeAll(async () => {
   [fake, rotating] = await Promise.all([
@@ -32,9 +39,10 @@ afterAll(async () => {
   for (const f of [fake, rotating]) {
     for (const value of [f.credentials.clientSecret, f.credentials.refreshToken, f.credentials.password])
       secrets.add(value);
-    // A PEM key would appear JSON-escaped or in pieces: look for each line of its body.
-    for (const line of f.appPrivateKey.split("\n"))
-      if (line.length > 20 && !line.startsWith("-----")) secrets.add(line);
+  }
+  // A PEM key would appear JSON-escaped or in pieces: look for each line of its body.
+  for (const pem of [fake.appPrivateKey, rotating.appPrivateKey, otherKeyPem, encryptedKeyPem]) {
+    for (const line of pem.split("\n")) if (line.length > 20 && !line.startsWith("-----")) secrets.add(line);
   }
   for (const run of runs) {
     // Every refresh token a run was handed (old and new) is a secret everywhere but in CONTROL.
@@ -195,11 +203,10 @@ describe("JWT bearer login", () => {
     }
   });
 
-  const encrypted = otherKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pass" });
   it.each<[string, () => unknown, () => void, RegExp[]]>([
     [
       "a key whose certificate the connected app does not hold",
-      () => jwtConfig(fake, { private_key: otherKey.export({ type: "pkcs8", format: "pem" }) }),
+      () => jwtConfig(fake, { private_key: otherKeyPem }),
       () => {},
       [/invalid assertion \(invalid_grant\)/, /Upload the certificate matching private_key to the connected app/],
     ],
@@ -230,7 +237,7 @@ describe("JWT bearer login", () => {
     ],
     [
       "an encrypted private key",
-      () => jwtConfig(fake, { private_key: encrypted }),
+      () => jwtConfig(fake, { private_key: encryptedKeyPem }),
       () => {},
       [/credentials\.private_key: is encrypted; give it without a passphrase/],
     ],

@@ -63,12 +63,16 @@ describe("MessageWriter", () => {
     expect(types).toEqual(["RECORD", "RECORD", "STATE", "RECORD"]);
   });
 
-  it("masks registered secrets in LOG and TRACE messages", async () => {
+  it("masks registered secrets in LOG, TRACE and CONNECTION_STATUS messages", async () => {
     registerSecret("s3cr3t-token-value");
     const sink = new SlowSink(0);
     const writer = new MessageWriter(sink);
     await writer.log("INFO", "token is s3cr3t-token-value");
     await writer.traceError(new ConnectorError("failed with s3cr3t-token-value", "system_error"));
+    await writer.emit({
+      type: "CONNECTION_STATUS",
+      connectionStatus: { status: "FAILED", message: "s3cr3t-token-value" },
+    });
     await new Promise((resolve) => sink.end(resolve));
     const out = sink.chunks.join("");
     expect(out).not.toContain("s3cr3t-token-value");

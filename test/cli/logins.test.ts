@@ -1,8 +1,8 @@
 import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { dirname } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeSalesforce, type FakeConnectedApp, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { ofType, runCli, traceErrors, writeTempFiles, type CliRun } from "../helpers/cli.js";
 import { invalidMessages, officialProtocolAvailable } from "../helpers/protocol.js";
 import { expectEachOnce, liveIds, records, widgetObject } from "../helpers/read-fixtures.js";
@@ -15,6 +15,7 @@ import { runTap, singerLines, type TapRun } from "../helpers/singer.js";
 const runs: Array<CliRun | TapRun> = [];
 let fake: FakeSalesforce;
 let rotating: FakeSalesforce;
+let appDefaults: FakeConnectedApp;
 
 const JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
@@ -31,6 +32,13 @@ beforeAll(async () => {
     startFakeSalesforce({ objects: [widgetObject(300)] }),
     startFakeSalesforce({ objects: [widgetObject(300)], connectedApp: { refreshTokenRotation: true } }),
   ]);
+  appDefaults = { ...fake.connectedApp };
+});
+
+// Tests change the connected app's policies to provoke a failure; each starts from the defaults.
+afterEach(() => {
+  delete fake.connectedApp.jwtAudiences;
+  Object.assign(fake.connectedApp, appDefaults);
 });
 
 afterAll(async () => {
@@ -71,6 +79,15 @@ async function withConfig(command: "check" | "discover", config: unknown): Promi
 async function readWith(config: unknown, catalog: unknown): Promise<CliRun> {
   const files = writeTempFiles({ "config.json": config, "catalog.json": catalog });
   return cli(["read", "--config", files["config.json"]!, "--catalog", files["catalog.json"]!]);
+}
+
+/** check reports FAILED, exit 0, with a message matching every hint. */
+async function expectCheckFailed(config: unknown, hints: RegExp[]): Promise<void> {
+  const run = await withConfig("check", config);
+  expect(run.code).toBe(0);
+  const [status] = connectionStatus(run);
+  expect(status?.status).toBe("FAILED");
+  for (const hint of hints) expect(status?.message).toMatch(hint);
 }
 
 const connectionStatus = (run: CliRun) =>
@@ -249,16 +266,7 @@ describe("JWT bearer login", () => {
     ],
   ])("check fails clearly, exit 0, for %s", async (_label, config, arrange, hints) => {
     arrange();
-    try {
-      const run = await withConfig("check", config());
-      expect(run.code).toBe(0);
-      const [status] = connectionStatus(run);
-      expect(status?.status).toBe("FAILED");
-      for (const hint of hints) expect(status?.message).toMatch(hint);
-    } finally {
-      fake.connectedApp.jwtUserApproved = true;
-      delete fake.connectedApp.jwtAudiences;
-    }
+    await expectCheckFailed(config(), hints);
   });
 
   it("read with a malformed private key is one config_error naming credentials.private_key, before any login", async () => {
@@ -329,16 +337,7 @@ describe("client credentials login", () => {
     ],
   ])("check fails clearly, exit 0, for %s", async (_label, config, arrange, hints) => {
     arrange();
-    try {
-      const run = await withConfig("check", config());
-      expect(run.code).toBe(0);
-      const [status] = connectionStatus(run);
-      expect(status?.status).toBe("FAILED");
-      for (const hint of hints) expect(status?.message).toMatch(hint);
-    } finally {
-      fake.connectedApp.myDomain = true;
-      fake.connectedApp.clientCredentialsRunAs = fake.credentials.username;
-    }
+    await expectCheckFailed(config(), hints);
   });
 
   it("discover without login_url is one config_error naming login_url", async () => {

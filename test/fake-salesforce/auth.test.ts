@@ -12,8 +12,8 @@ afterAll(async () => {
   await fake.stop();
 });
 
-const form = (params: Record<string, string>): Promise<Response> =>
-  fetch(`${fake.url}/services/oauth2/token`, {
+const form = (params: Record<string, string>, target: FakeSalesforce = fake): Promise<Response> =>
+  fetch(`${target.url}/services/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(params),
@@ -341,16 +341,10 @@ describe("refresh token rotation", () => {
     try {
       const c = rotating.credentials;
       const refresh = (token: string) =>
-        fetch(`${rotating.url}/services/oauth2/token`, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({
-            grant_type: "refresh_token",
-            client_id: c.clientId,
-            client_secret: c.clientSecret,
-            refresh_token: token,
-          }),
-        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
+        form(
+          { grant_type: "refresh_token", client_id: c.clientId, client_secret: c.clientSecret, refresh_token: token },
+          rotating,
+        ).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
       const first = c.refreshToken;
       const one = await refresh(first);
       expect(one.status).toBe(200);

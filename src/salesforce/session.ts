@@ -71,10 +71,9 @@ const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 async function obtainToken(config: Config, credentials: Credentials): Promise<Token> {
   const loginUrl = config.loginUrl;
   try {
-    let token: Token;
     switch (credentials.auth_type) {
       case "oauth2_refresh_token":
-        token = fromOAuth(
+        return fromOAuth(
           await requestToken(loginUrl, {
             grant_type: "refresh_token",
             refresh_token: credentials.refresh_token,
@@ -82,30 +81,26 @@ async function obtainToken(config: Config, credentials: Credentials): Promise<To
             client_secret: credentials.client_secret,
           }),
         );
-        break;
       case "jwt_bearer": {
+        // Signed anew for every login: an expired session is renewed with a fresh assertion.
         const assertion = jwtAssertion(
           { clientId: credentials.client_id, username: credentials.username, audience: loginUrl },
           config.jwtKey!,
         );
         registerSecret(assertion);
-        token = fromOAuth(await requestToken(loginUrl, { grant_type: JWT_BEARER_GRANT, assertion }));
-        break;
+        return fromOAuth(await requestToken(loginUrl, { grant_type: JWT_BEARER_GRANT, assertion }));
       }
       case "client_credentials":
-        token = fromOAuth(
+        return fromOAuth(
           await requestToken(loginUrl, {
             grant_type: "client_credentials",
             client_id: credentials.client_id,
             client_secret: credentials.client_secret,
           }),
         );
-        break;
       case "username_password":
-        token = await passwordLogin(config, credentials);
-        break;
+        return await passwordLogin(config, credentials);
     }
-    return token;
   } catch (error) {
     throw loginError(error, config);
   }

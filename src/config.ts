@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { KeyObject } from "node:crypto";
 import { Ajv } from "ajv";
 import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
 import { configError } from "./errors.js";
@@ -8,6 +9,7 @@ import { registerSecretsBySchema } from "./protocol/redact.js";
 import { parseDurationMs } from "./durations.js";
 import { parseTimestamp, START_DATE } from "./util/datetime.js";
 import { isObject } from "./util/is-object.js";
+import { readPrivateKey } from "./util/private-key.js";
 
 /** The config as users write it: the type is generated from spec.json's connectionSpecification. */
 export type RawConfig = SalesforceSourceSpec;
@@ -31,6 +33,10 @@ export type SpecWithDefaults = RawConfig &
 /** What the rest of the connector reads: the validated spec plus values derived from it once. */
 export interface Config {
   spec: SpecWithDefaults;
+  /** The config exactly as given (no defaults added): what a changed config is handed back from. */
+  input: RawConfig;
+  /** The JWT bearer flow's signing key, read once from credentials.private_key. */
+  jwtKey?: KeyObject;
   /** Origin (scheme://host[:port]) that login requests go to. */
   loginUrl: string;
   /** Where an incremental stream without state starts. */
@@ -89,6 +95,10 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   const resolved = applyBranchDefaults(spec);
   return {
     spec: resolved,
+    input: structuredClone(input) as RawConfig,
+    ...(resolved.credentials.auth_type === "jwt_bearer"
+      ? { jwtKey: readPrivateKey(resolved.credentials.private_key) }
+      : {}),
     loginUrl: resolveLoginUrl(resolved),
     startDate: resolved.start_date ? parseStartDate(resolved.start_date)! : new Date(now.getTime() - TWO_YEARS_MS),
     sliceStepMs: parseDurationMs(resolved.stream_slice_step)!,
@@ -120,9 +130,44 @@ function humanize(errors: typeof validateSpec.errors) {
   };
 }
 
+/** The config as given with the refresh token Salesforce rotated to: what a sync hands back. */
+export function withRefreshToken(input: RawConfig, refreshToken: string): RawConfig {
+  const updated = structuredClone(input);
+  if (updated.credentials.auth_type === "oauth2_refresh_token") updated.credentials.refresh_token = refreshToken;
+  return updated;
+}
+
+const SHARED_LOGIN_HOSTS = new Set(["login.salesforce.com", "test.salesforce.com"]);
+
+/** What the login flows need beyond each branch's required fields. */
+function credentialsProblems(spec: RawConfig): string[] {
+  const credentials = spec.credentials as Partial<RawConfig["credentials"]> | undefined;
+  if (credentials?.auth_type === "jwt_bearer" && typeof credentials.private_key === "string") {
+    try {
+      readPrivateKey(credentials.private_key);
+    } catch (error) {
+      return [`credentials.private_key: ${(error as Error).message}`];
+    }
+  }
+  if (credentials?.auth_type === "client_credentials") {
+    if (spec.login_url === undefined) {
+      return [
+        "login_url: required with client credentials, which Salesforce serves only on the org's My Domain; set it to the My Domain URL (e.g. https://acme.my.salesforce.com, see Setup > My Domain)",
+      ];
+    }
+    const host = URL.canParse(spec.login_url) ? new URL(spec.login_url).hostname : "";
+    if (SHARED_LOGIN_HOSTS.has(host)) {
+      return [
+        `login_url: ${host} does not serve the client credentials flow; set the org's My Domain URL (e.g. https://acme.my.salesforce.com, see Setup > My Domain)`,
+      ];
+    }
+  }
+  return [];
+}
+
 /** Rules JSON schema cannot say clearly. */
 function semanticProblems(spec: RawConfig): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...credentialsProblems(spec)];
   if (typeof spec.login_url === "string") {
     const problem = loginUrlProblem(spec.login_url);
     if (problem) problems.push(`login_url: ${problem}`);

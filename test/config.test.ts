@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../src/config.js";
+import { generateKeyPairSync } from "node:crypto";
+import { parseConfig, withRefreshToken } from "../src/config.js";
 import { ConnectorError } from "../src/errors.js";
 import { parseDurationMs } from "../src/durations.js";
 
@@ -84,6 +85,45 @@ describe("parseConfig", () => {
     expect((error as ConnectorError).failureType).toBe("config_error");
     expect((error as ConnectorError).message).toMatch(/concurrency: must be integer/);
     expect((error as ConnectorError).message).not.toContain("rt-1");
+  });
+});
+
+describe("login credentials", () => {
+  const key = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" });
+  const jwt = { auth_type: "jwt_bearer", client_id: "cid", username: "u@x.test", private_key: key };
+  const clientCredentials = { auth_type: "client_credentials", client_id: "cid", client_secret: "cs-2" };
+
+  it("reads the JWT signing key once; a key that is not one names credentials.private_key", () => {
+    expect(parseConfig({ credentials: jwt }, now).jwtKey?.asymmetricKeyType).toBe("rsa");
+    expect(parseConfig({ credentials }, now).jwtKey).toBeUndefined();
+    expect(() => parseConfig({ credentials: { ...jwt, private_key: "nope" } }, now)).toThrow(
+      /credentials\.private_key: is not a PEM private key/,
+    );
+  });
+
+  it.each([
+    [{}, /login_url: required with client credentials/],
+    [{ is_sandbox: true }, /login_url: required with client credentials/],
+    [
+      { login_url: "https://test.salesforce.com" },
+      /login_url: test\.salesforce\.com does not serve the client credentials flow/,
+    ],
+  ])("client credentials need the org's My Domain as login_url (%j)", (fields, message) => {
+    expect(() => parseConfig({ credentials: clientCredentials, ...fields }, now)).toThrow(message);
+  });
+
+  it("client credentials at a My Domain are fine", () => {
+    const config = parseConfig({ credentials: clientCredentials, login_url: "https://acme.my.salesforce.com" }, now);
+    expect(config.loginUrl).toBe("https://acme.my.salesforce.com");
+  });
+
+  it("withRefreshToken hands back the config as given (no defaults added) with only the token replaced", () => {
+    const input = { credentials, login_url: "https://acme.my.salesforce.com", custom_extra: 1 };
+    const config = parseConfig(input, now);
+    expect(config.input).toEqual(input);
+    const updated = withRefreshToken(config.input, "rt-2");
+    expect(updated).toEqual({ ...input, credentials: { ...credentials, refresh_token: "rt-2" } });
+    expect(config.input.credentials).toEqual(credentials); // not changed in place
   });
 });
 

@@ -3,7 +3,8 @@
 /**
  * How the connector logs in to Salesforce.
  */
-export type Authentication = OAuthRefreshToken | UsernameAndPassword;
+export type Authentication =
+  OAuthRefreshToken | UsernameAndPassword | JWTBearerServerToServer | ClientCredentialsServerToServer;
 /**
  * Consumer key of the Salesforce connected app.
  */
@@ -28,11 +29,31 @@ export type SecurityToken = string;
 export type ClientID1 = string;
 export type ClientSecret1 = string;
 /**
+ * Consumer key of the connected app that holds the certificate matching private_key.
+ */
+export type ClientID2 = string;
+/**
+ * The Salesforce user the connector acts as. The connected app must be pre-authorised for that user (Permitted Users: Admin approved users are pre-authorized, and the user's profile or permission set added).
+ */
+export type Username1 = string;
+/**
+ * PEM RSA private key, PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 (BEGIN RSA PRIVATE KEY), not encrypted, whose certificate is uploaded to the connected app (Use digital signatures).
+ */
+export type PrivateKey = string;
+/**
+ * Consumer key of the connected app with Enable Client Credentials Flow on.
+ */
+export type ClientID3 = string;
+/**
+ * Consumer secret of the connected app.
+ */
+export type ClientSecret2 = string;
+/**
  * Log in at test.salesforce.com (a sandbox org) instead of login.salesforce.com.
  */
 export type Sandbox = boolean;
 /**
- * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Must be https, except for loopback hosts.
+ * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Required for client credentials (the org's My Domain). Must be https, except for loopback hosts.
  */
 export type LoginURL = string;
 /**
@@ -141,6 +162,23 @@ export interface UsernameAndPassword {
   security_token?: SecurityToken;
   client_id?: ClientID1;
   client_secret?: ClientSecret1;
+}
+/**
+ * OAuth 2.0 JWT bearer flow: the connector signs a short-lived assertion with private_key; no password or refresh token is stored. See the README for the connected app's setup.
+ */
+export interface JWTBearerServerToServer {
+  auth_type: "jwt_bearer";
+  client_id: ClientID2;
+  username: Username1;
+  private_key: PrivateKey;
+}
+/**
+ * OAuth 2.0 client credentials flow: the connected app's consumer key and secret; calls run as the app's Run As user. Salesforce serves this flow on the org's My Domain only, so login_url is required.
+ */
+export interface ClientCredentialsServerToServer {
+  auth_type: "client_credentials";
+  client_id: ClientID3;
+  client_secret: ClientSecret2;
 }
 export interface BulkAPI20 {
   version: "2.0";

@@ -10,6 +10,10 @@ export function registerSecret(value: unknown): void {
     // Also mask the URL-encoded form, which is how secrets appear in form bodies and query strings.
     const encoded = encodeURIComponent(value);
     if (encoded !== value) secrets.add(encoded);
+    // And the JSON-escaped form (a PEM key's line breaks, a password's quotes), which is how it
+    // appears in a serialised LOG or TRACE message.
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) secrets.add(escaped);
   }
 }
 

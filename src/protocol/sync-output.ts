@@ -1,6 +1,7 @@
 import type { AirbyteStreamStatus } from "./types.js";
 import type { ConnectorError } from "../errors.js";
 import type { Log } from "../log.js";
+import type { SalesforceSourceSpec as RawConfig } from "../generated/config.js";
 
 /**
  * What a sync writes to. The Airbyte CLI's MessageWriter and the Singer tap's SingerWriter both
@@ -14,5 +15,11 @@ export interface SyncOutput extends Log {
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void>;
   estimate(stream: string, rowEstimate: number): Promise<void>;
   traceError(error: ConnectorError, stream?: string): Promise<void>;
+  /**
+   * The config changed during the run (Salesforce rotated the refresh token): `config` is the whole
+   * config to use from now on. Airbyte persists it from a CONTROL message; the Singer tap rewrites
+   * its config file.
+   */
+  configChanged(config: RawConfig): Promise<void>;
   flush(): Promise<void>;
 }

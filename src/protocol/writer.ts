@@ -5,6 +5,10 @@ import type { SyncOutput } from "./sync-output.js";
 import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
+import type { SalesforceSourceSpec as RawConfig } from "../generated/config.js";
+
+/** Messages whose text is ours or Salesforce's, where a secret could be echoed. */
+const FREE_TEXT = new Set<AirbyteMessage["type"]>(["LOG", "TRACE", "CONNECTION_STATUS"]);
 
 /**
  * The one writer of stdout: every line is one Airbyte message. Records are serialised once, batched,
@@ -17,10 +21,12 @@ export class MessageWriter implements SyncOutput {
     this.lines = new StdoutLines(out);
   }
 
-  /** Any non-record message: serialised here, free text redacted. */
+  /**
+   * Any non-record message: serialised here, free text (LOG, TRACE, a check's message) redacted. A
+   * CONTROL message carries the whole config, secrets included, by design, so it is written as it is.
+   */
   async emit(message: AirbyteMessage): Promise<void> {
-    const line =
-      message.type === "LOG" || message.type === "TRACE" ? redact(JSON.stringify(message)) : JSON.stringify(message);
+    const line = FREE_TEXT.has(message.type) ? redact(JSON.stringify(message)) : JSON.stringify(message);
     this.lines.push(line);
     // Protocol messages other than records are rare and often mark progress (STATE): let them out now.
     await this.flush();
@@ -70,6 +76,14 @@ export class MessageWriter implements SyncOutput {
         failure_type: error.failureType,
         ...(stream ? { stream_descriptor: { name: stream } } : {}),
       },
+    });
+  }
+
+  /** The protocol's way to persist a changed config: CONTROL of type CONNECTOR_CONFIG with all of it. */
+  configChanged(config: RawConfig): Promise<void> {
+    return this.emit({
+      type: "CONTROL",
+      control: { type: "CONNECTOR_CONFIG", emitted_at: Date.now(), connectorConfig: { config } },
     });
   }
 

@@ -46,11 +46,12 @@ const program = new Command()
   .action((options: TapOptions) => run(options));
 
 async function run(options: TapOptions): Promise<void> {
-  const writer = new SingerWriter();
+  const writer = new SingerWriter({ configFile: options.config });
   try {
     if (options.about) await writer.document(options.format === "json" ? aboutJson() : aboutMarkdown());
     else if (options.discover) await discoverCommand(requireConfig(options), writer);
     else await syncCommand(options, requireConfig(options), writer);
+    if (writer.failed) process.exitCode = 1;
   } catch (error) {
     await writer.flush();
     reportFailure(asConnectorError(error));
@@ -89,7 +90,7 @@ async function syncCommand(options: TapOptions, configPath: string, logger: Sing
   );
   const bookmarks =
     options.state === undefined ? {} : bookmarksFromSingerState(await readJsonFile(options.state, "state"));
-  const writer = new SingerWriter({ streams: selection.streams, bookmarks });
+  const writer = new SingerWriter({ streams: selection.streams, bookmarks, configFile: configPath });
   if (selection.catalog.streams.length === 0) {
     writer.warn("No stream is selected in the catalog: nothing to sync.");
     return;

@@ -6,12 +6,16 @@ import type { SyncOutput } from "../protocol/sync-output.js";
 import type { SelectedStream } from "./catalog.js";
 import { redact } from "../protocol/redact.js";
 import { StdoutLines } from "../protocol/stdout-lines.js";
+import type { RawConfig } from "../config.js";
+import { rewriteJsonFile } from "./config-file.js";
 
 export interface SingerWriterOptions {
   /** The selected streams, by tap_stream_id (the name the sync uses). */
   streams?: readonly SelectedStream[];
   /** Bookmarks of the input state: carried into every STATE, so streams not synced keep theirs. */
   bookmarks?: Record<string, unknown>;
+  /** The --config file: a changed config (a rotated refresh token) is written back to it. */
+  configFile?: string;
   out?: Writable;
   err?: Writable;
 }
@@ -30,12 +34,14 @@ export class SingerWriter implements SyncOutput {
   private readonly recordPrefixes = new Map<string, string>();
   private readonly bookmarks: Record<string, unknown>;
   private readonly err: Writable;
+  private readonly configFile: string | undefined;
 
   constructor(options: SingerWriterOptions = {}) {
     this.streams = new Map((options.streams ?? []).map((s) => [s.tapStreamId, s]));
     this.bookmarks = { ...options.bookmarks };
     this.lines = new StdoutLines(options.out ?? process.stdout);
     this.err = options.err ?? process.stderr;
+    this.configFile = options.configFile;
   }
 
   /** The hot path: each entry of `dataJson` is one record, already serialised. */
@@ -74,6 +80,26 @@ export class SingerWriter implements SyncOutput {
   async traceError(error: ConnectorError, stream?: string): Promise<void> {
     this.failed = true;
     this.logLine("ERROR", `${stream === undefined ? "" : `Stream '${stream}': `}${error.message}`);
+  }
+
+  /**
+   * Singer has no message for a changed config: the tap rewrites its --config file, as singer-io's
+   * tap-salesforce does, so the next run starts with the rotated refresh token. If the file cannot be
+   * written, the run goes on (its session is valid) but fails at the end: the next one would not log in.
+   */
+  async configChanged(config: RawConfig): Promise<void> {
+    if (this.configFile === undefined) return;
+    try {
+      await rewriteJsonFile(this.configFile, config);
+      this.logLine("INFO", `Salesforce rotated the refresh token; the new one is saved in ${this.configFile}.`);
+    } catch (error) {
+      this.failed = true;
+      const code = (error as NodeJS.ErrnoException).code ?? "write failed";
+      this.logLine(
+        "ERROR",
+        `Salesforce rotated the refresh token, but ${this.configFile} could not be rewritten (${code}), and the old token no longer works. Make the file and its directory writable, then get a new refresh token for credentials.refresh_token.`,
+      );
+    }
   }
 
   /** Writes a whole document (the catalog, --about) to stdout. */

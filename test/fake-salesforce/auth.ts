@@ -1,5 +1,6 @@
-// Login endpoints (OAuth2 token, SOAP login, identity, revoke) and the session registry.
-import { createHmac, randomBytes } from "node:crypto";
+// Login endpoints (OAuth2 token: refresh token, password, JWT bearer, client credentials; SOAP login;
+// identity; revoke) and the session registry.
+import { createHmac, randomBytes, verify } from "node:crypto";
 import { json, type Ctx, type Result } from "./http.js";
 import type { FakeState } from "./state.js";
 import { tagValue, xmlEscape } from "./xml.js";
@@ -41,7 +42,7 @@ export function bearerToken(headers: Ctx["headers"]): string | undefined {
 
 const oauthError = (error: string, description: string): Result => json(400, { error, error_description: description });
 
-function tokenResponse(state: FakeState): Result {
+function tokenResponse(state: FakeState, extra: Record<string, string> = {}, scope = "api refresh_token"): Result {
   const issuedAt = String(state.opts.now().getTime());
   const id = `${state.url}/id/${state.orgId}/${state.userId}`;
   const signature = createHmac("sha256", state.credentials.clientSecret)
@@ -49,30 +50,126 @@ function tokenResponse(state: FakeState): Result {
     .digest("base64");
   return json(200, {
     access_token: state.sessions.issue(),
+    ...extra,
     instance_url: state.url,
     id,
     token_type: "Bearer",
     issued_at: issuedAt,
     signature,
-    scope: "api refresh_token",
+    scope,
   });
 }
 
-/** POST /services/oauth2/token (form-encoded): refresh_token and password grants. */
+const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const GRANTS = new Set(["refresh_token", "password", JWT_BEARER, "client_credentials"]);
+
+/**
+ * POST /services/oauth2/token (form-encoded): refresh_token, password, JWT bearer and client
+ * credentials grants, with Salesforce's OAuth error bodies (400 `{error, error_description}`).
+ */
 export function oauthToken(ctx: Ctx): Result {
   const p = new URLSearchParams(ctx.body);
+  const grant = p.get("grant_type") ?? "";
+  if (!GRANTS.has(grant)) return oauthError("unsupported_grant_type", "grant type not supported");
+  if (grant === JWT_BEARER) return jwtBearerGrant(ctx.state, p.get("assertion") ?? "");
+  const client = clientAuthentication(ctx, p);
+  if (grant === "client_credentials") return clientCredentialsGrant(ctx.state, client);
   const c = ctx.state.credentials;
-  const grant = p.get("grant_type");
-  if (grant !== "refresh_token" && grant !== "password")
-    return oauthError("unsupported_grant_type", "grant type not supported");
-  if (p.get("client_id") !== c.clientId) return oauthError("invalid_client_id", "client identifier invalid");
-  if (p.get("client_secret") !== c.clientSecret) return oauthError("invalid_client", "invalid client credentials");
-  if (grant === "refresh_token") {
-    if (p.get("refresh_token") !== c.refreshToken) return oauthError("invalid_grant", "expired access/refresh token");
-  } else if (p.get("username") !== c.username || p.get("password") !== c.password + c.securityToken) {
-    return oauthError("invalid_grant", "authentication failure");
+  if (client.id !== c.clientId) return oauthError("invalid_client_id", "client identifier invalid");
+  if (client.secret !== c.clientSecret) return oauthError("invalid_client", "invalid client credentials");
+  if (grant === "password") {
+    if (p.get("username") !== c.username || p.get("password") !== c.password + c.securityToken) {
+      return oauthError("invalid_grant", "authentication failure");
+    }
+    return tokenResponse(ctx.state);
   }
-  return tokenResponse(ctx.state);
+  if (p.get("refresh_token") !== c.refreshToken) return oauthError("invalid_grant", "expired access/refresh token");
+  if (!ctx.state.connectedApp.refreshTokenRotation) return tokenResponse(ctx.state);
+  // Refresh token rotation: a new refresh token with every grant; the one just used is retired.
+  c.refreshToken = newRefreshToken();
+  return tokenResponse(ctx.state, { refresh_token: c.refreshToken });
+}
+
+/** client_id/client_secret from the form, or from `Authorization: Basic` (both are accepted). */
+function clientAuthentication(ctx: Ctx, p: URLSearchParams): { id: string | null; secret: string | null } {
+  const basic = /^Basic\s+(\S+)$/i.exec(String(ctx.headers.authorization ?? ""));
+  if (basic) {
+    const [id, ...secret] = Buffer.from(basic[1]!, "base64").toString("utf8").split(":");
+    return { id: decodeURIComponent(id ?? ""), secret: decodeURIComponent(secret.join(":")) };
+  }
+  return { id: p.get("client_id"), secret: p.get("client_secret") };
+}
+
+function newRefreshToken(): string {
+  return `5Aep861${randomBytes(32).toString("base64url")}`;
+}
+
+/**
+ * Client credentials flow: served on the org's My Domain only; the token is the app's "Run As"
+ * user's. No refresh token is issued.
+ */
+function clientCredentialsGrant(state: FakeState, client: { id: string | null; secret: string | null }): Result {
+  const app = state.connectedApp;
+  if (!app.myDomain) return oauthError("invalid_grant", "request not supported on this domain");
+  if (client.id !== state.credentials.clientId) return oauthError("invalid_client_id", "client identifier invalid");
+  if (client.secret !== state.credentials.clientSecret)
+    return oauthError("invalid_client", "invalid client credentials");
+  if (app.clientCredentialsRunAs === null) return oauthError("invalid_grant", "no client credentials user enabled");
+  return tokenResponse(state, {}, "api");
+}
+
+/** The assertion's `exp` may be at most this far ahead (Salesforce: "within 3 minutes", plus clock skew). */
+const JWT_MAX_LIFETIME_S = 5 * 60;
+
+/**
+ * JWT bearer flow: `{"alg":"RS256"}` header, claims iss = the app's client id, sub = a username,
+ * aud = an accepted audience (login URL), exp = a NumericDate no more than 5 minutes ahead; signed
+ * with the key whose certificate was uploaded to the app. The app must be pre-authorised for the
+ * user. No refresh token is issued.
+ */
+function jwtBearerGrant(state: FakeState, assertion: string): Result {
+  const invalid = oauthError("invalid_grant", "invalid assertion");
+  const parts = assertion.split(".");
+  if (parts.length !== 3) return invalid;
+  const [headerPart, claimsPart, signaturePart] = parts as [string, string, string];
+  const header = decodeSegment(headerPart);
+  const claims = decodeSegment(claimsPart);
+  if (!header || !claims || header.alg !== "RS256") return invalid;
+  if (claims.iss !== state.credentials.clientId) return oauthError("invalid_client_id", "client identifier invalid");
+  const signed = verify(
+    "RSA-SHA256",
+    Buffer.from(`${headerPart}.${claimsPart}`),
+    state.appPublicKey,
+    Buffer.from(signaturePart, "base64url"),
+  );
+  if (!signed) return invalid;
+  if (typeof claims.aud !== "string" || !jwtAudiences(state).includes(claims.aud.replace(/\/$/, ""))) {
+    return oauthError("invalid_grant", "audience is invalid");
+  }
+  const exp = Number(claims.exp);
+  const nowS = state.opts.now().getTime() / 1000;
+  if (!Number.isFinite(exp)) return invalid;
+  if (exp <= nowS) return oauthError("invalid_grant", "expired authorization code");
+  if (exp > nowS + JWT_MAX_LIFETIME_S) return invalid;
+  // sub (or prn, which wins when both are given) names the user.
+  const subject = claims.prn ?? claims.sub;
+  if (subject !== state.credentials.username || !state.connectedApp.jwtUserApproved) {
+    return oauthError("invalid_grant", "user hasn't approved this consumer");
+  }
+  return tokenResponse(state, {}, "api");
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function jwtAudiences(state: FakeState): string[] {
+  return (state.connectedApp.jwtAudiences ?? [state.url]).map((aud) => aud.replace(/\/$/, ""));
 }
 
 /** POST /services/oauth2/revoke: always succeeds, invalidating the token if it is one. */

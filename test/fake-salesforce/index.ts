@@ -1,6 +1,7 @@
 // Public entry point of the fake Salesforce server used by the connector's tests.
 // It is an independent implementation of Salesforce's documented behaviour: it imports nothing
 // from src/, and the connector must not be able to tell it from a real org.
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { Activity } from "./activity.js";
 import { Sessions } from "./auth.js";
 import { buildOrgWithObjects, defaultObjects } from "./default-org.js";
@@ -15,6 +16,7 @@ export type {
   ApiFamily,
   BatchFaultSpec,
   FakeActivity,
+  FakeConnectedApp,
   FakeCredentials,
   FakeFieldSpec,
   FakeObjectSpec,
@@ -42,6 +44,17 @@ export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";
 
 const ORG_ID = makeId("00D", 424_242);
 
+let appKeys: { privateKey: string; publicKey: KeyObject } | undefined;
+
+/** The connected app's key pair: generated once per process (RSA key generation takes a while). */
+function connectedAppKeys(): { privateKey: string; publicKey: KeyObject } {
+  if (!appKeys) {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    appKeys = { privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicKey };
+  }
+  return appKeys;
+}
+
 export async function startFakeSalesforce(options: FakeOptions = {}): Promise<FakeSalesforce> {
   const now = options.now ?? (() => new Date());
   // An extra object named like a base one replaces it (e.g. a bigger Account); others are appended.
@@ -53,6 +66,8 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
   ];
   const org = new Org(specs, now);
   const user = org.get("User");
+  const keys = connectedAppKeys();
+  const username = "integration@fake-salesforce.test";
   // With a job latency, completion is time-based unless a poll count is also given.
   const defaultPolls = options.bulkJobLatencyMs ? 0 : 2;
   const state: FakeState = {
@@ -75,11 +90,19 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       clientId: "3MVG9fakeSalesforceClientId.0123456789",
       clientSecret: "FAKE0123456789SECRET",
       refreshToken: "5Aep861fakeRefreshToken.0123456789",
-      username: "integration@fake-salesforce.test",
+      username,
       // Contains XML/form special characters on purpose: clients must escape them.
       password: "Pa$$w0rd&<1>",
       securityToken: "FAKESECURITYTOKEN123",
     },
+    connectedApp: {
+      refreshTokenRotation: false,
+      jwtUserApproved: true,
+      clientCredentialsRunAs: username,
+      myDomain: true,
+      ...options.connectedApp,
+    },
+    appPublicKey: keys.publicKey,
     orgId: ORG_ID,
     userId: user && user.store.size > 0 ? user.store.idOf(0) : makeId("005", 0),
     sessions: new Sessions(ORG_ID),
@@ -100,6 +123,8 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
   const fake: FakeSalesforce = {
     url: server.url,
     credentials: state.credentials,
+    connectedApp: state.connectedApp,
+    appPrivateKey: keys.privateKey,
     get requests() {
       return state.requests;
     },

@@ -6,7 +6,8 @@ import type { Sessions } from "./auth.js";
 import type { BulkJob } from "./bulk2.js";
 import type { Bulk1Job } from "./bulk1.js";
 import type { QueryLocator } from "./rest-query.js";
-import type { FakeCredentials, RecordedRequest } from "./types.js";
+import type { KeyObject } from "node:crypto";
+import type { FakeConnectedApp, FakeCredentials, RecordedRequest } from "./types.js";
 
 export interface ResolvedOptions {
   dailyApiMax: number;
@@ -27,6 +28,9 @@ export interface FakeState {
   org: Org;
   opts: ResolvedOptions;
   credentials: FakeCredentials;
+  connectedApp: FakeConnectedApp;
+  /** The public key of the certificate uploaded to the connected app (JWT bearer signatures). */
+  appPublicKey: KeyObject;
   orgId: string;
   userId: string;
   sessions: Sessions;

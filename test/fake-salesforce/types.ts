@@ -100,6 +100,34 @@ export interface FakeOptions {
    * default to 0; if both are set, both must hold.
    */
   bulkJobLatencyMs?: number;
+  /** The connected app's policies; each defaults as documented on FakeConnectedApp. */
+  connectedApp?: Partial<FakeConnectedApp>;
+}
+
+/** The connected app's policies (Setup > App Manager > Manage / Edit Policies). Tests may change them live. */
+export interface FakeConnectedApp {
+  /**
+   * Refresh token rotation (default false): each refresh_token grant answers a new `refresh_token` and
+   * retires the one it was given, so using the old one again is `invalid_grant`.
+   */
+  refreshTokenRotation: boolean;
+  /**
+   * JWT bearer: the user is pre-authorised ("Admin approved users are pre-authorized" and the user's
+   * profile or permission set added). Default true; false answers "user hasn't approved this consumer".
+   */
+  jwtUserApproved: boolean;
+  /** JWT `aud` values the org accepts (a trailing slash is ignored). Default: the fake's own URL. */
+  jwtAudiences?: string[];
+  /**
+   * Username of the client credentials flow's "Run As" user. Default the integration user; null means
+   * none is set ("no client credentials user enabled").
+   */
+  clientCredentialsRunAs: string | null;
+  /**
+   * Whether the fake's URL is the org's My Domain (default true). false makes it behave like
+   * login.salesforce.com for the client credentials grant: "request not supported on this domain".
+   */
+  myDomain: boolean;
 }
 
 export interface RecordedRequest {
@@ -208,7 +236,15 @@ export interface FakeCredentials {
 
 export interface FakeSalesforce {
   readonly url: string;
+  /** The current credentials; with refresh token rotation, `refreshToken` is the latest one issued. */
   readonly credentials: FakeCredentials;
+  /** The connected app's policies, live: a change applies to the next token request. */
+  readonly connectedApp: FakeConnectedApp;
+  /**
+   * The private key (PKCS#8 PEM) whose certificate is uploaded to the connected app ("Use digital
+   * signatures"): JWT bearer assertions signed with it verify; the app holds only the public key.
+   */
+  readonly appPrivateKey: string;
   readonly requests: RecordedRequest[];
   count(kind?: RequestKind): number;
   readonly apiCallsCounted: number;

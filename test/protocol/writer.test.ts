@@ -63,15 +63,57 @@ describe("MessageWriter", () => {
     expect(types).toEqual(["RECORD", "RECORD", "STATE", "RECORD"]);
   });
 
-  it("masks registered secrets in LOG and TRACE messages", async () => {
+  it("masks registered secrets in LOG, TRACE and CONNECTION_STATUS messages", async () => {
     registerSecret("s3cr3t-token-value");
     const sink = new SlowSink(0);
     const writer = new MessageWriter(sink);
     await writer.log("INFO", "token is s3cr3t-token-value");
     await writer.traceError(new ConnectorError("failed with s3cr3t-token-value", "system_error"));
+    await writer.emit({
+      type: "CONNECTION_STATUS",
+      connectionStatus: { status: "FAILED", message: "s3cr3t-token-value" },
+    });
     await new Promise((resolve) => sink.end(resolve));
     const out = sink.chunks.join("");
     expect(out).not.toContain("s3cr3t-token-value");
     expect(out).toContain("****");
+  });
+
+  it("masks a secret with line breaks or quotes in its JSON-escaped form too", async () => {
+    const pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+    registerSecret(pem);
+    registerSecret('pa"ss\\word');
+    const sink = new SlowSink(0);
+    const writer = new MessageWriter(sink);
+    await writer.log("ERROR", `key was ${pem}`);
+    await writer.traceError(new ConnectorError('password pa"ss\\word refused', "config_error"));
+    await new Promise((resolve) => sink.end(resolve));
+    const out = sink.chunks.join("");
+    expect(out).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC");
+    expect(out).not.toContain("ss\\\\word");
+    expect(out).toContain("key was ****");
+    expect(out).toContain("password **** refused");
+  });
+
+  it("writes a changed config as CONTROL CONNECTOR_CONFIG, whole and unmasked (Airbyte stores it)", async () => {
+    registerSecret("rotated-rt-value");
+    const sink = new SlowSink(0);
+    const writer = new MessageWriter(sink);
+    const config = {
+      credentials: {
+        auth_type: "oauth2_refresh_token",
+        client_id: "c",
+        client_secret: "s",
+        refresh_token: "rotated-rt-value",
+      },
+      login_url: "https://acme.my.salesforce.com",
+    } as const;
+    await writer.configChanged(config);
+    await new Promise((resolve) => sink.end(resolve));
+    const message = JSON.parse(sink.chunks.join("")) as { type: string; control: Record<string, unknown> };
+    expect(message).toEqual({
+      type: "CONTROL",
+      control: { type: "CONNECTOR_CONFIG", emitted_at: expect.any(Number), connectorConfig: { config } },
+    });
   });
 });

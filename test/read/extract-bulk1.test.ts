@@ -57,7 +57,7 @@ async function run(object: string, bulk: Record<string, unknown>, window?: Windo
     }),
   );
   const sink = new CollectingSink();
-  const client = await connect(config, sink.log);
+  const client = await connect(config, { ...sink.log, configChanged: async () => {} });
   const catalog = await discover(client, config, sink.log.warn);
   const [plan] = (await planStreams(
     client,

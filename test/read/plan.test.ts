@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake?.stop());
 
-const log = { warn: () => {}, info: () => {} };
+const log = { warn: () => {}, info: () => {}, configChanged: async () => {} };
 
 async function planOf(object: string, edit: (stream: AirbyteStream) => void = () => {}) {
   const config = parseConfig(baseConfig(fake, { streams_criteria: [{ criteria: "exacts", value: object }] }));

@@ -3,7 +3,7 @@ import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import type { Config } from "../config.js";
 import { loadConfigFile, readJsonFile } from "../config.js";
 import { configError } from "../errors.js";
-import { formatAjvErrors, validateConfiguredCatalog } from "../protocol/validate.js";
+import { formatAjvErrors, validateConfiguredCatalog, withoutUnsetOptionals } from "../protocol/validate.js";
 import { connect } from "../salesforce/connect.js";
 import { planStreams } from "../read/plan.js";
 import { parseInputState } from "../read/state.js";
@@ -19,7 +19,7 @@ export interface ReadOptions {
 export async function read(options: ReadOptions, output: SyncOutput): Promise<void> {
   const syncStartedAt = new Date();
   const config = await loadConfigFile(options.config, syncStartedAt);
-  const catalog = await readJsonFile(options.catalog, "catalog");
+  const catalog = withoutUnsetOptionals("ConfiguredAirbyteCatalog", await readJsonFile(options.catalog, "catalog"));
   if (!validateConfiguredCatalog(catalog)) {
     throw configError(
       `The configured catalog is not valid: ${formatAjvErrors(validateConfiguredCatalog.errors).join("; ")}.`,

@@ -8,7 +8,8 @@
 //   nested relationship object sits where its first column is;
 // - empty CSV fields, REST nulls and REST empty strings are all `null` (CSV cannot tell them apart);
 // - numbers are written as JavaScript writes the double (what JSON.parse of a REST body gives);
-// - datetimes are one ISO-8601 UTC form, YYYY-MM-DDTHH:mm:ss.sssZ.
+// - datetimes are one ISO-8601 UTC form, YYYY-MM-DDTHH:mm:ss.sssZ;
+// - times are HH:mm:ss, with .sss only when the milliseconds are not zero (normalizeTime).
 //
 // Columns are matched to schema properties exactly, not case-insensitively: `read` builds the SELECT
 // from the schema's property names, and Salesforce echoes the SELECT field names in the CSV header
@@ -271,7 +272,8 @@ function encoderFor(schema: JsonSchema, column: string, warn: Warn): Encoder {
     case "boolean":
       return booleanEncoder(invalid);
     case "string":
-      return schema["format"] === "date-time" ? dateTimeEncoder(invalid) : STRING_ENCODER;
+      if (schema["format"] === "date-time") return normalizingEncoder(normalizeDateTime, invalid);
+      return schema["format"] === "time" ? normalizingEncoder(normalizeTime, invalid) : STRING_ENCODER;
     default:
       // Unions (anyType, json), objects (address, location) and schemas without a type.
       return anyEncoder(new Set(tags.length === 0 ? ["string"] : tags), invalid);
@@ -485,9 +487,30 @@ export function normalizeDateTime(text: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-function dateTimeEncoder(invalid: () => string): Encoder {
+// -- times
+
+const SALESFORCE_TIME = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?Z?$/;
+
+/**
+ * A Salesforce time (both APIs write HH:mm:ss.SSSZ) as a time without time zone: Salesforce time
+ * values "aren't localized or associated with a time zone" (its docs on time fields), so the "Z" is
+ * not an offset and is dropped. HH:mm:ss is what both Airbyte's TimeWithoutTimezone and CAT's
+ * format check (strptime "%H:%M:%S") accept; real milliseconds are kept (.sss), as dropping them
+ * would lose data. Returns undefined for anything else.
+ */
+export function normalizeTime(text: string): string | undefined {
+  const m = SALESFORCE_TIME.exec(text);
+  if (!m) return undefined;
+  const [, hour, minute, second = "00", fraction = ""] = m;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
+  const millis = fraction.slice(0, 3).padEnd(3, "0");
+  return `${hour}:${minute}:${second}${millis === "000" ? "" : `.${millis}`}`;
+}
+
+/** Strings of one form (datetime, time): each value is normalised, or null with a warning. */
+function normalizingEncoder(normalize: (text: string) => string | undefined, invalid: () => string): Encoder {
   const text = (s: string): string => {
-    const normalized = normalizeDateTime(s);
+    const normalized = normalize(s);
     // The normalised forms contain only digits and -:.TZ+, nothing to escape.
     return normalized === undefined ? invalid() : `"${normalized}"`;
   };

@@ -37,6 +37,23 @@ export function parseInputState(input: unknown, streams: ReadonlyArray<StateStre
   return cursors;
 }
 
+/**
+ * The stream_state after a full-refresh stream's last record. It is the Airbyte Python CDK's: its
+ * FullRefreshCheckpointReader (airbyte_cdk/sources/streams/checkpoint/checkpoint_reader.py) emits
+ * {"__ab_no_cursor_state_message": true} (NO_CURSOR_STATE_KEY, airbyte_cdk/sources/streams/core.py)
+ * once a stream that cannot checkpoint has read everything.
+ */
+export const FULL_REFRESH_COMPLETE: Readonly<Record<string, unknown>> = Object.freeze({
+  __ab_no_cursor_state_message: true,
+});
+
+/**
+ * Keys that only say a full refresh finished: the marker above, and the CDK's resumable full
+ * refresh one (FULL_REFRESH_COMPLETE_STATE, {"__ab_full_refresh_sync_complete": true}). A state
+ * holding only these has no cursor: the stream is read from the start.
+ */
+const COMPLETION_KEYS: ReadonlySet<string> = new Set(["__ab_no_cursor_state_message", "__ab_full_refresh_sync_complete"]);
+
 /** `{ [cursorField]: "2024-01-02T03:04:05.000Z" }`, keeping `extra` keys; the cursor key wins. */
 export function stateBlob(cursorField: string, cursor: Date, extra?: Record<string, unknown>): Record<string, unknown> {
   return { ...extra, [cursorField]: cursor.toISOString() };
@@ -110,7 +127,7 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
     );
   }
   const keys = Object.keys(state);
-  if (keys.length === 0) return undefined;
+  if (keys.every((key) => COMPLETION_KEYS.has(key))) return undefined;
   if (!Object.hasOwn(state, cursorField)) {
     throw unusable(name, `it has no ${cursorField} (its keys: ${keys.slice(0, 5).join(", ")})`);
   }

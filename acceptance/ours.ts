@@ -100,14 +100,15 @@ function expectedDataProblems(reads: readonly BasicReadOutput[]): string[] {
     for (const [stream, wanted] of expected) {
       const pk = catalog.streams.find((s) => s.stream.name === stream)?.stream.source_defined_primary_key;
       if (!pk?.length) continue; // CAT compares these whole already
-      const key = (data: Dict) => makeHashable(pk.map((path) => path.reduce<unknown>((d, k) => (d as Dict | undefined)?.[k], data)));
+      const pkOf = (data: Dict) => pk.map((path) => path.reduce<unknown>((d, k) => (d as Dict | undefined)?.[k], data));
+      const key = (data: Dict) => makeHashable(pkOf(data));
       const actual = new Map(records.filter((r) => r.stream === stream).map((r) => [key(r.data), r.data]));
       for (const data of wanted) {
         const got = actual.get(key(data));
         if (!got) continue; // CAT's test_read reports a missing key
         if (!pyEqual(got, data)) {
           const fields = [...new Set([...Object.keys(data), ...Object.keys(got)])].filter((f) => !pyEqual(data[f], got[f]));
-          problems.push(`${test}: ${stream} ${key(data)} differs in ${fields.join(", ")} (expected ${clip(JSON.stringify(fields.map((f) => data[f])), 80)}, read ${clip(JSON.stringify(fields.map((f) => got[f])), 80)})`);
+          problems.push(`${test}: ${stream} ${JSON.stringify(pkOf(data))} differs in ${fields.join(", ")} (expected ${clip(JSON.stringify(fields.map((f) => data[f])), 80)}, read ${clip(JSON.stringify(fields.map((f) => got[f])), 80)})`);
         }
       }
     }

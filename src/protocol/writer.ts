@@ -4,6 +4,7 @@ import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
 import type { SyncOutput } from "../read/sync-output.js";
+import { FULL_REFRESH_COMPLETE } from "../read/state.js";
 
 export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
 
@@ -70,6 +71,11 @@ export class MessageWriter implements SyncOutput {
         sourceStats: { recordCount },
       },
     });
+  }
+
+  /** One STATE after a full-refresh stream's last record, marking it complete as the Python CDK does. */
+  fullRefreshComplete(stream: string, recordCount: number): Promise<void> {
+    return this.streamState(stream, { ...FULL_REFRESH_COMPLETE }, recordCount);
   }
 
   traceError(error: ConnectorError, stream?: string): Promise<void> {

@@ -7,7 +7,7 @@ import { ApiAllowanceError, asConnectorError, ConnectorError } from "../errors.j
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
-import { FULL_REFRESH_COMPLETE, stateBlob } from "./state.js";
+import { stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
 
 export interface SyncContext {
@@ -113,8 +113,7 @@ async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
   else {
     await extract(ctx.client, config, plan, undefined, sink);
-    // One STATE after the last record says the stream is complete (Airbyte's CDK does the same).
-    await writer.streamState(plan.name, { ...FULL_REFRESH_COMPLETE }, sink.takeWindowCount());
+    await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
   }
   await writer.streamStatus(plan.name, "COMPLETE");
 }

@@ -177,14 +177,14 @@ const namedList = {
   items: model({ name: str, bypass_reason: optStr }, ["name"]),
 };
 const clientContainer = nullable(
-    model({
-      secrets_path: optStr,
-      client_container_dockerfile_path: optStr,
-      setup_command: { type: ["array", "null"], items: str },
-      teardown_command: { type: ["array", "null"], items: str },
-      between_syncs_command: { type: ["array", "null"], items: str },
-      final_teardown_command: { type: ["array", "null"], items: str },
-    }),
+  model({
+    secrets_path: optStr,
+    client_container_dockerfile_path: optStr,
+    setup_command: { type: ["array", "null"], items: str },
+    teardown_command: { type: ["array", "null"], items: str },
+    between_syncs_command: { type: ["array", "null"], items: str },
+    final_teardown_command: { type: ["array", "null"], items: str },
+  }),
 );
 const catalogPath = { configured_catalog_path: optStr };
 
@@ -215,7 +215,10 @@ const basicReadTest = model({
   file_types: {
     ...model({
       bypass_reason: optStr,
-      unsupported_types: { type: ["array", "null"], items: model({ extension: str, bypass_reason: optStr }, ["extension"]) },
+      unsupported_types: {
+        type: ["array", "null"],
+        items: model({ extension: str, bypass_reason: optStr }, ["extension"]),
+      },
       skip_test: { type: ["boolean", "null"], default: false },
     }),
     default: {},
@@ -248,7 +251,10 @@ const incrementalTest = model({
 });
 const attributesTest = model({
   ...common,
-  streams_without_primary_key: { type: ["array", "null"], items: model({ name: str, bypass_reason: optStr }, ["name"]) },
+  streams_without_primary_key: {
+    type: ["array", "null"],
+    items: model({ name: str, bypass_reason: optStr }, ["name"]),
+  },
   allowed_hosts: nullable(model({ bypass_reason: optStr })),
   suggested_streams: nullable(model({ bypass_reason: optStr })),
 });
@@ -290,7 +296,8 @@ export function migrateLegacy(raw: Record<string, unknown>): Record<string, unkn
   for (const [family, entries] of Object.entries((tests ?? {}) as Record<string, Array<Record<string, unknown>>>))
     migrated[family] = { tests: entries ?? [] };
   for (const test of migrated.basic_read?.tests ?? [])
-    if ("empty_streams" in test) test.empty_streams = ((test.empty_streams ?? []) as string[]).map((name) => ({ name }));
+    if ("empty_streams" in test)
+      test.empty_streams = ((test.empty_streams ?? []) as string[]).map((name) => ({ name }));
   for (const test of migrated.full_refresh?.tests ?? [])
     if ("ignored_fields" in test)
       test.ignored_fields = Object.fromEntries(
@@ -312,13 +319,16 @@ function validatorProblems(tests: AcceptanceTests): string[] {
   const problems: string[] = [];
   for (const family of FAMILIES) {
     const g = tests[family];
-    if (g?.tests?.length && g.bypass_reason) problems.push(`${family}: You can't set a bypass_reason if tests are set.`);
+    if (g?.tests?.length && g.bypass_reason)
+      problems.push(`${family}: You can't set a bypass_reason if tests are set.`);
   }
   tests.basic_read?.tests?.forEach((t, i) => {
     const where = `basic_read.tests.${i}`;
     const e = t.expect_records;
-    if (e && e.path && e.bypass_reason) problems.push(`${where}.expect_records: You can't set a bypass_reason if a path is set`);
-    if (e && !e.path && !e.bypass_reason) problems.push(`${where}.expect_records: A path or a bypass_reason must be set`);
+    if (e && e.path && e.bypass_reason)
+      problems.push(`${where}.expect_records: You can't set a bypass_reason if a path is set`);
+    if (e && !e.path && !e.bypass_reason)
+      problems.push(`${where}.expect_records: A path or a bypass_reason must be set`);
     const f = t.file_types;
     if (f.skip_test && f.unsupported_types?.length)
       problems.push(`${where}.file_types: You can't set 'unsupported_types' if the test is skipped.`);

@@ -165,7 +165,8 @@ export interface ImageConfig {
 export function inspectImage(image: string): ImageConfig | string {
   const result = spawnSync("docker", ["image", "inspect", image], { encoding: "utf8" });
   if (result.error) return `docker: ${result.error.message}`;
-  if (result.status !== 0) return `docker image inspect ${image}: ${result.stderr.trim() || `exit code ${result.status}`}`;
+  if (result.status !== 0)
+    return `docker image inspect ${image}: ${result.stderr.trim() || `exit code ${result.status}`}`;
   try {
     const [info] = JSON.parse(result.stdout) as Array<{
       Config?: { Labels?: Record<string, string> | null; Env?: string[] | null; Entrypoint?: string[] | null };

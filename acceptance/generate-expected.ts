@@ -68,7 +68,8 @@ async function writeExpected(test: BasicReadTestConfig): Promise<void> {
       .map((r) => r.data)
       .sort((a, b) => key(a).localeCompare(key(b)))
       .slice(0, RECORDS_PER_STREAM);
-    for (const data of rows) lines.push(JSON.stringify({ stream: configured.stream.name, data, emitted_at: EMITTED_AT }));
+    for (const data of rows)
+      lines.push(JSON.stringify({ stream: configured.stream.name, data, emitted_at: EMITTED_AT }));
     console.warn(`${configured.stream.name}: ${rows.length} records`);
   }
   const path = resolvePath(acceptance, test.expect_records.path);
@@ -77,9 +78,16 @@ async function writeExpected(test: BasicReadTestConfig): Promise<void> {
 }
 
 async function refreshCatalogs(): Promise<void> {
-  const tests = [...(acceptance.acceptance_tests.full_refresh?.tests ?? []), ...(acceptance.acceptance_tests.incremental?.tests ?? [])];
+  const tests = [
+    ...(acceptance.acceptance_tests.full_refresh?.tests ?? []),
+    ...(acceptance.acceptance_tests.incremental?.tests ?? []),
+  ];
   for (const path of new Set(tests.map((t) => t.configured_catalog_path).filter((p): p is string => !!p))) {
-    const fx = new Fixtures(ctx, "incremental", tests.find((t) => t.configured_catalog_path === path)!);
+    const fx = new Fixtures(
+      ctx,
+      "incremental",
+      tests.find((t) => t.configured_catalog_path === path)!,
+    );
     fx.test = "generate-expected";
     // The custom catalog with each stream replaced by the discovered one, as CAT builds it.
     const catalog = await fx.configuredCatalog();

@@ -66,8 +66,13 @@ function cleanEndProblems(log: readonly LoggedRun[]): string[] {
     .flatMap(({ test, run, messages }) => {
       const errors = messages.filter((m) => m.type === "TRACE" && (m.trace as { type?: string }).type === "ERROR");
       if (run.code === 0 && errors.length === 0) return [];
-      const why = (errors[0]?.trace as { error?: { message?: string } } | undefined)?.error?.message ?? run.stderr.split("\n").filter(Boolean).at(-1) ?? "";
-      return [`${test}, ${run.label}: exit code ${run.code}${errors.length ? `, ${errors.length} TRACE errors` : ""}: ${clip(why)}`];
+      const why =
+        (errors[0]?.trace as { error?: { message?: string } } | undefined)?.error?.message ??
+        run.stderr.split("\n").filter(Boolean).at(-1) ??
+        "";
+      return [
+        `${test}, ${run.label}: exit code ${run.code}${errors.length ? `, ${errors.length} TRACE errors` : ""}: ${clip(why)}`,
+      ];
     });
 }
 
@@ -81,12 +86,18 @@ function recordCountProblems(log: readonly LoggedRun[]): string[] {
         const stream = (m.record as RecordMessage).stream;
         since.set(stream, (since.get(stream) ?? 0) + 1);
       } else if (m.type === "STATE") {
-        const state = m.state as { type?: string; stream?: { stream_descriptor: { name: string } }; sourceStats?: { recordCount?: number } };
+        const state = m.state as {
+          type?: string;
+          stream?: { stream_descriptor: { name: string } };
+          sourceStats?: { recordCount?: number };
+        };
         if (state.type !== "STREAM" || !state.stream) continue;
         const name = state.stream.stream_descriptor.name;
         const count = state.sourceStats?.recordCount;
         if (count !== (since.get(name) ?? 0))
-          problems.push(`${test}, ${run.label}: a STATE of ${name} says ${String(count)} records, ${since.get(name) ?? 0} were emitted since the previous one`);
+          problems.push(
+            `${test}, ${run.label}: a STATE of ${name} says ${String(count)} records, ${since.get(name) ?? 0} were emitted since the previous one`,
+          );
         since.set(name, 0);
       }
     }
@@ -107,8 +118,12 @@ function expectedDataProblems(reads: readonly BasicReadOutput[]): string[] {
         const got = actual.get(key(data));
         if (!got) continue; // CAT's test_read reports a missing key
         if (!pyEqual(got, data)) {
-          const fields = [...new Set([...Object.keys(data), ...Object.keys(got)])].filter((f) => !pyEqual(data[f], got[f]));
-          problems.push(`${test}: ${stream} ${JSON.stringify(pkOf(data))} differs in ${fields.join(", ")} (expected ${clip(JSON.stringify(fields.map((f) => data[f])), 80)}, read ${clip(JSON.stringify(fields.map((f) => got[f])), 80)})`);
+          const fields = [...new Set([...Object.keys(data), ...Object.keys(got)])].filter(
+            (f) => !pyEqual(data[f], got[f]),
+          );
+          problems.push(
+            `${test}: ${stream} ${JSON.stringify(pkOf(data))} differs in ${fields.join(", ")} (expected ${clip(JSON.stringify(fields.map((f) => data[f])), 80)}, read ${clip(JSON.stringify(fields.map((f) => got[f])), 80)})`,
+          );
         }
       }
     }

@@ -141,13 +141,17 @@ async function runFamily(family: Family, ctx: SessionContext, reporter: Reporter
     for (const test of tests)
       reporter.add(
         mandatory
-          ? fail(test.name, `${test.name} failed: it was not configured but must be according to the current high test strictness level.`)
+          ? fail(
+              test.name,
+              `${test.name} failed: it was not configured but must be according to the current high test strictness level.`,
+            )
           : skip(test.name, `Skipping ${test.name}: not found in the config.`),
       );
     return;
   }
   if (group.tests == null) {
-    for (const test of tests) reporter.add(skip(test.name, `Skipping ${className}.${functionName(test)}: ${String(group.bypass_reason)}`));
+    for (const test of tests)
+      reporter.add(skip(test.name, `Skipping ${className}.${functionName(test)}: ${String(group.bypass_reason)}`));
     return;
   }
   for (const test of tests)
@@ -201,7 +205,14 @@ export async function runAcceptance(argv: readonly string[], write: (line: strin
   };
   reporter.info(`${options.config}, test_strictness_level ${config.test_strictness_level}`);
   reporter.info(`connector: ${runner.description}`);
-  if (config.acceptance_tests.client_container_config || FAMILIES.some((f) => config.acceptance_tests[f]?.tests?.some((t) => (t as { client_container_config?: unknown }).client_container_config)))
+  if (
+    config.acceptance_tests.client_container_config ||
+    FAMILIES.some((f) =>
+      config.acceptance_tests[f]?.tests?.some(
+        (t) => (t as { client_container_config?: unknown }).client_container_config,
+      ),
+    )
+  )
     reporter.info("client_container_config is not run by this runner (CAT runs it in a Dagger container)");
   try {
     for (const family of ORDER) {

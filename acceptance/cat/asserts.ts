@@ -30,7 +30,14 @@ function daysIn(year: number, month: number): number {
 function pendulumParses(value: string): boolean {
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[T\s](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(.*)$/.exec(value);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return false;
   if (hour > 23 || minute > 59 || second > 59) return false;
   return /^\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/.test(m[7]!);
@@ -102,14 +109,26 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, max = 3):
 }
 
 /** Strict integer: where a schema allows integer but not number, a float literal is an error. */
-function strictIntegerErrors(schema: unknown, container: unknown, key: string | number, path: string, out: string[]): void {
+function strictIntegerErrors(
+  schema: unknown,
+  container: unknown,
+  key: string | number,
+  path: string,
+  out: string[],
+): void {
   if (schema === null || typeof schema !== "object") return;
   const s = schema as Dict;
   const value = (container as Record<string | number, unknown>)[key];
   const types = Array.isArray(s.type) ? s.type : [s.type];
   if (typeof value === "number" && types.includes("integer") && !types.includes("number") && isPyFloat(container, key))
     out.push(`${path || "/"} ${value} is not of type 'integer' (it was written as a float)`);
-  if (value !== null && typeof value === "object" && !Array.isArray(value) && s.properties && typeof s.properties === "object")
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    s.properties &&
+    typeof s.properties === "object"
+  )
     for (const [k, sub] of Object.entries(s.properties as Dict))
       if (Object.hasOwn(value, k)) strictIntegerErrors(sub, value, k, `${path}/${k}`, out);
   if (Array.isArray(value) && s.items && typeof s.items === "object" && !Array.isArray(s.items))
@@ -152,11 +171,16 @@ export function verifyRecordsSchema(
     if (!validate) continue; // CAT logs "Received record from the `x` stream, which is not in the catalog."
     if (!validate(record.data))
       for (const e of validate.errors ?? [])
-        add(record.stream, e.schemaPath, `record ${index + 1}: ${e.instancePath || "/"} ${e.message ?? e.keyword}${describeValue(record.data, e.instancePath)}`);
+        add(
+          record.stream,
+          e.schemaPath,
+          `record ${index + 1}: ${e.instancePath || "/"} ${e.message ?? e.keyword}${describeValue(record.data, e.instancePath)}`,
+        );
     const strict: string[] = [];
     const schema = catalog.streams.find((s) => s.stream.name === record.stream)!.stream.json_schema;
     strictIntegerErrors(schema, { data: record.data }, "data", "", strict);
-    for (const message of strict) add(record.stream, `integer:${message.split(" ")[0]}`, `record ${index + 1}: ${message}`);
+    for (const message of strict)
+      add(record.stream, `integer:${message.split(" ")[0]}`, `record ${index + 1}: ${message}`);
   }
   return errors;
 }

@@ -34,7 +34,10 @@ export interface ConfiguredCatalog {
 export type DiscoveredCatalog = Map<string, AirbyteStream>;
 
 /** build_configured_catalog_from_discovered_catalog_and_empty_streams */
-export function catalogFromDiscovered(discovered: DiscoveredCatalog, emptyStreams: ReadonlyArray<{ name: string }>): ConfiguredCatalog {
+export function catalogFromDiscovered(
+  discovered: DiscoveredCatalog,
+  emptyStreams: ReadonlyArray<{ name: string }>,
+): ConfiguredCatalog {
   const empty = new Set(emptyStreams.map((s) => s.name));
   return {
     streams: [...discovered.values()]
@@ -97,7 +100,10 @@ export interface RecordMessage {
 
 export interface StateMessage {
   type?: string | null;
-  stream?: { stream_descriptor: { name: string; namespace?: string | null }; stream_state?: Record<string, unknown> | null } | null;
+  stream?: {
+    stream_descriptor: { name: string; namespace?: string | null };
+    stream_state?: Record<string, unknown> | null;
+  } | null;
   global?: unknown;
   data?: unknown;
   sourceStats?: { recordCount?: number | null } | null;

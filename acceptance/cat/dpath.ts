@@ -12,7 +12,10 @@ function segments(glob: string): string[] {
 function matchSegment(pattern: string, segment: string): boolean {
   if (pattern === "*") return true;
   if (!/[*?[]/.test(pattern)) return pattern === segment;
-  const regex = pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const regex = pattern
+    .replace(/[.+^${}()|\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${regex}$`).test(segment);
 }
 

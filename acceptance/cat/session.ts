@@ -85,7 +85,9 @@ export interface SessionContext {
 type Dict = Record<string, unknown>;
 
 /** The fixtures of one test function with one `inputs`. */
-export class Fixtures<I extends { config_path?: string; timeout_seconds?: number | null; deployment_mode?: string | null }> {
+export class Fixtures<
+  I extends { config_path?: string; timeout_seconds?: number | null; deployment_mode?: string | null },
+> {
   private readonly memo = new Map<string, Promise<unknown>>();
   /** The test's full name, for the run log. */
   test = "";
@@ -129,7 +131,11 @@ export class Fixtures<I extends { config_path?: string; timeout_seconds?: number
     inputs: Parameters<CatConnector["call"]>[3],
     options: { enableCaching?: boolean; expectClean?: boolean } = {},
   ): Promise<AirbyteMessage[]> {
-    return this.session.connector.call(this.test, command, flags, inputs, { ...options, env: this.env, timeoutMs: this.timeoutMs });
+    return this.session.connector.call(this.test, command, flags, inputs, {
+      ...options,
+      env: this.env,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   callSpec(): Promise<AirbyteMessage[]> {
@@ -144,12 +150,26 @@ export class Fixtures<I extends { config_path?: string; timeout_seconds?: number
     return this.call("discover", ["config"], { config });
   }
 
-  callRead(config: Dict | null, catalog: ConfiguredCatalog, options: { enableCaching?: boolean; expectClean?: boolean } = {}): Promise<AirbyteMessage[]> {
+  callRead(
+    config: Dict | null,
+    catalog: ConfiguredCatalog,
+    options: { enableCaching?: boolean; expectClean?: boolean } = {},
+  ): Promise<AirbyteMessage[]> {
     return this.call("read", ["config", "catalog"], { config, catalog }, { expectClean: true, ...options });
   }
 
-  callReadWithState(config: Dict | null, catalog: ConfiguredCatalog, state: unknown, options: { enableCaching?: boolean } = {}): Promise<AirbyteMessage[]> {
-    return this.call("read", ["config", "catalog", "state"], { config, catalog, state }, { expectClean: true, ...options });
+  callReadWithState(
+    config: Dict | null,
+    catalog: ConfiguredCatalog,
+    state: unknown,
+    options: { enableCaching?: boolean } = {},
+  ): Promise<AirbyteMessage[]> {
+    return this.call(
+      "read",
+      ["config", "catalog", "state"],
+      { config, catalog, state },
+      { expectClean: true, ...options },
+    );
   }
 
   /** connector_config: the config file (placeholders filled in), or null when there is none. */
@@ -244,7 +264,13 @@ export class Fixtures<I extends { config_path?: string; timeout_seconds?: number
   ignoredFields(): Promise<Record<string, NamedBypass[]>> {
     return this.once("ignored_fields", () => {
       const ignored = (this.inputs as { ignored_fields?: Record<string, NamedBypass[]> | null }).ignored_fields ?? {};
-      if (this.strictness === "high" && Object.keys(ignored).length && !Object.values(ignored).flat().every((f) => f.bypass_reason))
+      if (
+        this.strictness === "high" &&
+        Object.keys(ignored).length &&
+        !Object.values(ignored)
+          .flat()
+          .every((f) => f.bypass_reason)
+      )
         fail("A bypass_reason must be filled in for all ignored fields when test_strictness_level is set to high.");
       return ignored;
     });
@@ -281,7 +307,8 @@ export class Fixtures<I extends { config_path?: string; timeout_seconds?: number
             fail(
               `${prefix}${notSeeded.join(", ")} streams are declared in the catalog but do not have expected records. Please add expected records to ${expect.path} or declare these streams in empty_streams.`,
             );
-        } else if (!expect.bypass_reason) fail(`${prefix}A bypass reason must be filled if no path to expected records is provided.`);
+        } else if (!expect.bypass_reason)
+          fail(`${prefix}A bypass reason must be filled if no path to expected records is provided.`);
       }
       return byStream;
     });

@@ -28,7 +28,8 @@ import type { Fixtures } from "./session.js";
 
 type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => v !== null && typeof v === "object" && !Array.isArray(v);
-const DOCS_MSG = "See specification reference at https://docs.airbyte.io/connector-development/connector-specification-reference.";
+const DOCS_MSG =
+  "See specification reference at https://docs.airbyte.io/connector-development/connector-specification-reference.";
 
 // secret_property_names fixture
 const SECRET_PROPERTY_NAMES = [
@@ -95,21 +96,29 @@ export const TestSpec: Array<CatTest<SpecF>> = [
       let validate;
       try {
         // jsonschema.validate: the spec's draft, no format checking.
-        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(spec.connectionSpecification as object);
+        validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(
+          spec.connectionSpecification as object,
+        );
       } catch (error) {
         fail(`Spec is invalid: ${(error as Error).message}`);
       }
       if (!validate(config))
-        fail(`Config invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`);
+        fail(
+          `Config invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ")}`,
+        );
     },
   },
   {
     name: "TestSpec.test_match_expected",
     async run(fx) {
       const expected = await fx.connectorSpec();
-      if (!expected) skip("The spec.yaml or spec.json does not exist. Hence, comparison with the actual one can't be performed");
+      if (!expected)
+        skip("The spec.yaml or spec.json does not exist. Hence, comparison with the actual one can't be performed");
       const actual = await fx.connectorSpecDict();
-      assert(pyEqual(actual, expected), `Spec should be equal to the one in spec.yaml or spec.json file${firstDifference(expected, actual)}`);
+      assert(
+        pyEqual(actual, expected),
+        `Spec should be equal to the one in spec.yaml or spec.json file${firstDifference(expected, actual)}`,
+      );
     },
   },
   {
@@ -140,7 +149,10 @@ export const TestSpec: Array<CatTest<SpecF>> = [
         );
         const variants = helper.getNode(variantPath) as Dict[];
         for (const variant of variants)
-          assert("properties" in variant, `Each item in the oneOf array should be a property with type object. ${DOCS_MSG}`);
+          assert(
+            "properties" in variant,
+            `Each item in the oneOf array should be a property with type object. ${DOCS_MSG}`,
+          );
         const oneofPath = variantPath.join(".");
         const props = variants.map((v) => new Set(Object.keys(v.properties as Dict)));
         const common = [...props[0]!].filter((p) => props.every((set) => set.has(p)));
@@ -190,19 +202,27 @@ export const TestSpec: Array<CatTest<SpecF>> = [
         fail(
           `Some properties are marked with \`airbyte_secret\` although they probably should not be. Please double check them. If they're okay, please fix this test. ${hidden.join(" ")}`,
         );
-      if (exposed.length) fail(`The following properties should be marked with \`airbyte_secret!\` ${exposed.join(" ")}`);
+      if (exposed.length)
+        fail(`The following properties should be marked with \`airbyte_secret!\` ${exposed.join(" ")}`);
     },
   },
   {
     name: "TestSpec.test_property_type_is_not_array",
     async run(fx) {
       const errors: string[] = [];
-      for (const [typePath, value] of dpath.search((await fx.actualConnectorSpec()).connectionSpecification, "**/properties/*/type")) {
+      for (const [typePath, value] of dpath.search(
+        (await fx.actualConnectorSpec()).connectionSpecification,
+        "**/properties/*/type",
+      )) {
         if (!Array.isArray(value)) continue;
         if (value.length !== 2 && value.length !== 1)
-          errors.push(`${typePath} is not either a simple type or an array of a simple type plus null: ${JSON.stringify(value)} (for example: type: [string, null])`);
+          errors.push(
+            `${typePath} is not either a simple type or an array of a simple type plus null: ${JSON.stringify(value)} (for example: type: [string, null])`,
+          );
         if (value.length === 2 && value[1] !== "null")
-          errors.push(`Second type of ${typePath} is not null: ${JSON.stringify(value)}. Type can either be a simple type or an array of a simple type plus null (for example: type: [string, null])`);
+          errors.push(
+            `Second type of ${typePath} is not null: ${JSON.stringify(value)}. Type can either be a simple type or an array of a simple type plus null (for example: type: [string, null])`,
+          );
       }
       failOnErrors(errors);
     },
@@ -218,7 +238,9 @@ export const TestSpec: Array<CatTest<SpecF>> = [
         if (value === "object") {
           const property = helper.getParent(typePath) as Dict;
           if (!("oneOf" in property) && (!isDict(property.properties) || Object.keys(property.properties).length === 0))
-            errors.push(`${typePath} is an empty object which will not be represented correctly in the UI. Either remove or add specific properties`);
+            errors.push(
+              `${typePath} is an empty object which will not be represented correctly in the UI. Either remove or add specific properties`,
+            );
         }
       }
       failOnErrors(errors);
@@ -236,7 +258,10 @@ export const TestSpec: Array<CatTest<SpecF>> = [
         const items = definition.items;
         if (items === undefined || items === null) continue;
         if (Array.isArray(items)) errors.push(`${typePath} is not just a single item type: ${JSON.stringify(items)}`);
-        else if (!["object", "string", "number", "integer"].includes((items as Dict).type as string) && !("enum" in (items as Dict)))
+        else if (
+          !["object", "string", "number", "integer"].includes((items as Dict).type as string) &&
+          !("enum" in (items as Dict))
+        )
           errors.push(`Items of ${typePath} has to be either object or string or define an enum`);
       }
       failOnErrors(errors);
@@ -246,10 +271,22 @@ export const TestSpec: Array<CatTest<SpecF>> = [
     name: "TestSpec.test_forbidden_complex_types",
     async run(fx) {
       const schema = (await fx.actualConnectorSpec()).connectionSpecification;
-      const forbidden = ["not", "anyOf", "patternProperties", "prefixItems", "allOf", "if", "then", "else", "dependentSchemas", "dependentRequired"];
+      const forbidden = [
+        "not",
+        "anyOf",
+        "patternProperties",
+        "prefixItems",
+        "allOf",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "dependentRequired",
+      ];
       const found = new Set<string>();
       for (const key of forbidden) for (const [path] of dpath.search(schema, `**/${key}`)) found.add(path);
-      for (const key of forbidden) for (const [path] of dpath.search(schema, `**/properties/${key}`)) found.delete(path);
+      for (const key of forbidden)
+        for (const [path] of dpath.search(schema, `**/properties/${key}`)) found.delete(path);
       if (found.size) fail(`Found the following disallowed JSON schema features: ${[...found].join(", ")}`);
     },
   },
@@ -304,9 +341,12 @@ export const TestSpec: Array<CatTest<SpecF>> = [
         const parent = helper.getParentPath(path);
         if (parent.endsWith("properties")) continue;
         const obj = helper.getParent(path) as Dict;
-        if (!("oneOf" in obj)) errors.push(`display_type is only allowed on fields which have a oneOf property, but is set on ${parent}`);
+        if (!("oneOf" in obj))
+          errors.push(`display_type is only allowed on fields which have a oneOf property, but is set on ${parent}`);
         if (obj.display_type !== "dropdown" && obj.display_type !== "radio")
-          errors.push(`display_type must be either 'dropdown' or 'radio', but is set to '${String(obj.display_type)}' at ${path}`);
+          errors.push(
+            `display_type must be either 'dropdown' or 'radio', but is set to '${String(obj.display_type)}' at ${path}`,
+          );
       }
       failOnErrors(errors);
     },
@@ -314,7 +354,10 @@ export const TestSpec: Array<CatTest<SpecF>> = [
   {
     name: "TestSpec.test_defined_refs_exist_in_json_spec_file",
     async run(fx) {
-      assert(findAllValuesForKey(await fx.connectorSpecDict(), "$ref").length === 0, "Found unresolved `$refs` value in spec.json file");
+      assert(
+        findAllValuesForKey(await fx.connectorSpecDict(), "$ref").length === 0,
+        "Found unresolved `$refs` value in spec.json file",
+      );
     },
   },
   {
@@ -351,7 +394,8 @@ export const TestSpec: Array<CatTest<SpecF>> = [
       const auth = spec.advanced_auth as Dict | null | undefined;
       if (!auth) skip("Source does not have OAuth method.");
       const key = auth.predicate_key as string[] | null | undefined;
-      if (!key || key.length === 0) skip("Advanced Auth object does not have predicate_key, only one option to authenticate.");
+      if (!key || key.length === 0)
+        skip("Advanced Auth object does not have predicate_key, only one option to authenticate.");
       let defaultMethod;
       try {
         defaultMethod = dpath.get(spec.connectionSpecification, `/**/${key[0]}/oneOf/0`);
@@ -370,7 +414,10 @@ export const TestSpec: Array<CatTest<SpecF>> = [
   {
     name: "TestSpec.test_additional_properties_is_true",
     async run(fx) {
-      const values = findAllValuesForKey((await fx.actualConnectorSpec()).connectionSpecification, "additionalProperties");
+      const values = findAllValuesForKey(
+        (await fx.actualConnectorSpec()).connectionSpecification,
+        "additionalProperties",
+      );
       const paths = dpath
         .search((await fx.actualConnectorSpec()).connectionSpecification, "**/additionalProperties")
         .filter(([, v]) => v !== true)
@@ -386,8 +433,14 @@ export const TestSpec: Array<CatTest<SpecF>> = [
     async run(fx) {
       const image = dockerImage(fx);
       const metadata = ((await fx.connectorMetadata()).data ?? {}) as Dict;
-      assert(image.labels["io.airbyte.name"] === metadata.dockerRepository, "io.airbyte.name must be equal to dockerRepository in metadata.yaml");
-      assert(image.labels["io.airbyte.version"] === metadata.dockerImageTag, "io.airbyte.version must be equal to dockerImageTag in metadata.yaml");
+      assert(
+        image.labels["io.airbyte.name"] === metadata.dockerRepository,
+        "io.airbyte.name must be equal to dockerRepository in metadata.yaml",
+      );
+      assert(
+        image.labels["io.airbyte.version"] === metadata.dockerImageTag,
+        "io.airbyte.version must be equal to dockerImageTag in metadata.yaml",
+      );
     },
   },
   {
@@ -405,7 +458,8 @@ export const TestSpec: Array<CatTest<SpecF>> = [
 
 function dockerImage(fx: Fixtures<SpecTestConfig>) {
   const target = fx.session.target;
-  if (target.kind !== "docker") skip("the connector runs as a process (--connector), not as a Docker image: run with --image to check the image");
+  if (target.kind !== "docker")
+    skip("the connector runs as a process (--connector), not as a Docker image: run with --image to check the image");
   const image = inspectImage(target.image);
   if (typeof image === "string") fail(image);
   return image;
@@ -469,7 +523,10 @@ export const TestDiscovery: Array<CatTest<DiscoveryF>> = [
       assert(catalogs.length === 1, "Catalog message should be emitted exactly once");
       assert(catalogs[0]!.catalog, "Message should have catalog");
       assert(streams.length, "Catalog should contain streams");
-      assert(duplicated.length === 0, `Catalog should have uniquely named streams, duplicates are: ${duplicated.join(", ")}`);
+      assert(
+        duplicated.length === 0,
+        `Catalog should have uniquely named streams, duplicates are: ${duplicated.join(", ")}`,
+      );
     },
   },
   {
@@ -505,24 +562,29 @@ export const TestDiscovery: Array<CatTest<DiscoveryF>> = [
       assert(errors.length === 0, `Found unresolved \`$refs\` values for selected streams: ${errors.join(", ")}.`);
     },
   },
-  ...["allOf", "not"].map(
-    (keyword): CatTest<DiscoveryF> => ({
-      name: "TestDiscovery.test_defined_keyword_exist_in_schema",
-      param: keyword,
-      async run(fx) {
-        const errors: string[] = [];
-        for (const [name, stream] of await fx.discoveredCatalog()) if (findKeywordSchema(stream.json_schema, keyword)) errors.push(name);
-        assert(errors.length === 0, `Found not allowed \`${keyword}\` keyword for selected streams: ${errors.join(", ")}.`);
-      },
-    }),
-  ),
+  ...["allOf", "not"].map((keyword): CatTest<DiscoveryF> => ({
+    name: "TestDiscovery.test_defined_keyword_exist_in_schema",
+    param: keyword,
+    async run(fx) {
+      const errors: string[] = [];
+      for (const [name, stream] of await fx.discoveredCatalog())
+        if (findKeywordSchema(stream.json_schema, keyword)) errors.push(name);
+      assert(
+        errors.length === 0,
+        `Found not allowed \`${keyword}\` keyword for selected streams: ${errors.join(", ")}.`,
+      );
+    },
+  })),
   {
     name: "TestDiscovery.test_primary_keys_exist_in_schema",
     async run(fx) {
       for (const [name, stream] of await fx.discoveredCatalog())
         for (const pk of stream.source_defined_primary_key ?? []) {
           const found = dpath.search(stream.json_schema.properties, pk.join("/properties/"));
-          assert(found.length, `One of the PKs (${JSON.stringify(pk)}) is not specified in discover schema for ${name} stream`);
+          assert(
+            found.length,
+            `One of the PKs (${JSON.stringify(pk)}) is not specified in discover schema for ${name} stream`,
+          );
         }
     },
   },
@@ -530,8 +592,14 @@ export const TestDiscovery: Array<CatTest<DiscoveryF>> = [
     name: "TestDiscovery.test_streams_has_sync_modes",
     async run(fx) {
       for (const stream of (await fx.discoveredCatalog()).values()) {
-        assert(stream.supported_sync_modes != null, `The stream ${stream.name} is missing supported_sync_modes field declaration.`);
-        assert(stream.supported_sync_modes.length > 0, `supported_sync_modes list on stream ${stream.name} should not be empty.`);
+        assert(
+          stream.supported_sync_modes != null,
+          `The stream ${stream.name} is missing supported_sync_modes field declaration.`,
+        );
+        assert(
+          stream.supported_sync_modes.length > 0,
+          `supported_sync_modes list on stream ${stream.name} should not be empty.`,
+        );
       }
     },
   },
@@ -587,7 +655,12 @@ type ReadF = Fixtures<BasicReadTestConfig>;
 
 /** _validate_records_structure: every record shares at least one path with its schema. */
 function validateRecordsStructure(records: ReturnType<typeof recordOf>[], catalog: ConfiguredCatalog): void {
-  const schemas = new Map(catalog.streams.map((s) => [s.stream.name, new Set(getExpectedSchemaStructure(structuredClone(s.stream.json_schema)))]));
+  const schemas = new Map(
+    catalog.streams.map((s) => [
+      s.stream.name,
+      new Set(getExpectedSchemaStructure(structuredClone(s.stream.json_schema))),
+    ]),
+  );
   for (const record of records) {
     const paths = schemas.get(record.stream);
     if (!paths?.size) continue;
@@ -603,20 +676,35 @@ function validateSchema(records: ReturnType<typeof recordOf>[], catalog: Configu
   validateRecordsStructure(records, catalog);
   const errors = verifyRecordsSchema(records, catalog);
   if (errors.size) {
-    const detail = [...errors].map(([stream, map]) => `${stream}: ${[...map.values()].slice(0, 3).join(" | ")}`).join("; ");
-    fail(`Please check your json_schema in selected streams (${[...errors.keys()].map((s) => `'${s}'`).join(", ")}). ${detail}`);
+    const detail = [...errors]
+      .map(([stream, map]) => `${stream}: ${[...map.values()].slice(0, 3).join(" | ")}`)
+      .join("; ");
+    fail(
+      `Please check your json_schema in selected streams (${[...errors.keys()].map((s) => `'${s}'`).join(", ")}). ${detail}`,
+    );
   }
 }
 
-function validateEmptyStreams(records: ReturnType<typeof recordOf>[], catalog: ConfiguredCatalog, allowed: ReadonlyArray<{ name: string }>): void {
+function validateEmptyStreams(
+  records: ReturnType<typeof recordOf>[],
+  catalog: ConfiguredCatalog,
+  allowed: ReadonlyArray<{ name: string }>,
+): void {
   const withRecords = new Set(records.map((r) => r.stream));
   const allowedNames = new Set(allowed.map((s) => s.name));
-  const without = catalog.streams.map((s) => s.stream.name).filter((name) => !withRecords.has(name) && !allowedNames.has(name));
-  assert(without.length === 0, `All streams should return some records, streams without records: ${JSON.stringify(without)}`);
+  const without = catalog.streams
+    .map((s) => s.stream.name)
+    .filter((name) => !withRecords.has(name) && !allowedNames.has(name));
+  assert(
+    without.length === 0,
+    `All streams should return some records, streams without records: ${JSON.stringify(without)}`,
+  );
 }
 
 function pkValues(record: Dict, primaryKey: string[][]): unknown[] {
-  return primaryKey.map((path) => path.reduce<unknown>((data, key) => (isDict(data) ? (data[key] ?? null) : null), record));
+  return primaryKey.map((path) =>
+    path.reduce<unknown>((data, key) => (isDict(data) ? (data[key] ?? null) : null), record),
+  );
 }
 
 function validatePrimaryKeysDataType(streams: ConfiguredStream[], records: ReturnType<typeof recordOf>[]): void {
@@ -630,7 +718,10 @@ function validatePrimaryKeysDataType(streams: ConfiguredStream[], records: Retur
           value === null || typeof value !== "object",
           `Stream ${record.stream} contains primary key with forbidden type of '${Array.isArray(value) ? "array" : "object"}'`,
         );
-      assert(values.some((v) => v !== null), `Stream ${record.stream} contains primary key with null values in all its parts`);
+      assert(
+        values.some((v) => v !== null),
+        `Stream ${record.stream} contains primary key with null values in all its parts`,
+      );
     }
   }
 }
@@ -658,9 +749,16 @@ function validateFieldAppearsAtLeastOnce(records: ReturnType<typeof recordOf>[],
   );
 }
 
-function compareRecords(streamName: string, actual: Dict[], expected: Dict[], exactOrder: boolean, catalog: ConfiguredCatalog): void {
+function compareRecords(
+  streamName: string,
+  actual: Dict[],
+  expected: Dict[],
+  exactOrder: boolean,
+  catalog: ConfiguredCatalog,
+): void {
   const configured = catalog.streams.filter((s) => s.stream.name === streamName);
-  if (configured.length !== 1) throw new Error(`ValueError: Expected exactly one stream matching name ${streamName} but got ${configured.length}`);
+  if (configured.length !== 1)
+    throw new Error(`ValueError: Expected exactly one stream matching name ${streamName} but got ${configured.length}`);
   const pk = configured[0]!.stream.source_defined_primary_key;
   if (pk?.length) {
     const expectedKeys = expected.map((r) => makeHashable(pkValues(r, pk)));
@@ -683,20 +781,30 @@ function compareRecords(streamName: string, actual: Dict[], expected: Dict[], ex
   }
 }
 
-function validateStreamStatuses(catalog: ConfiguredCatalog, statuses: Array<{ stream_descriptor: { name: string; namespace?: string | null }; status: string }>): void {
+function validateStreamStatuses(
+  catalog: ConfiguredCatalog,
+  statuses: Array<{ stream_descriptor: { name: string; namespace?: string | null }; status: string }>,
+): void {
   const key = (d: { name: string; namespace?: string | null }) => `${d.namespace ?? "None"}-${d.name}`;
   const byStream = new Map<string, string[]>();
-  for (const s of statuses) byStream.set(key(s.stream_descriptor), [...(byStream.get(key(s.stream_descriptor)) ?? []), s.status]);
+  for (const s of statuses)
+    byStream.set(key(s.stream_descriptor), [...(byStream.get(key(s.stream_descriptor)) ?? []), s.status]);
   const configured = new Set(catalog.streams.map((s) => key(s.stream)));
   assert(
     configured.size === byStream.size && [...configured].every((k) => byStream.has(k)),
     `All stream must emit status (configured: ${[...configured].filter((k) => !byStream.has(k)).join(", ") || "-"} without status; ${[...byStream.keys()].filter((k) => !configured.has(k)).join(", ") || "-"} not configured)`,
   );
   for (const [stream, list] of byStream) {
-    assert(list.length >= 3, `Stream \`${stream}\` statuses should be emitted in the next order: \`STARTED\`, \`RUNNING\`,... \`COMPLETE\` (got ${list.join(", ")})`);
+    assert(
+      list.length >= 3,
+      `Stream \`${stream}\` statuses should be emitted in the next order: \`STARTED\`, \`RUNNING\`,... \`COMPLETE\` (got ${list.join(", ")})`,
+    );
     assert(list[0] === "STARTED", `assert ${list[0]} == STARTED (stream ${stream})`);
     assert(list.at(-1) === "COMPLETE", `assert ${list.at(-1)} == COMPLETE (stream ${stream})`);
-    assert(list.slice(1, -1).every((s) => s === "RUNNING"), `assert all(x == RUNNING for x in ${JSON.stringify(list.slice(1, -1))}) (stream ${stream})`);
+    assert(
+      list.slice(1, -1).every((s) => s === "RUNNING"),
+      `assert all(x == RUNNING for x in ${JSON.stringify(list.slice(1, -1))}) (stream ${stream})`,
+    );
   }
 }
 
@@ -706,7 +814,10 @@ function validateStateMessages(states: ReturnType<typeof stateOf>[], catalog: Co
     `At least one state message should be emitted for each configured stream. (${states.length} STATE messages, ${catalog.streams.length} configured streams)`,
   );
   for (const state of states) {
-    if (!state.stream) throw new Error("AttributeError: 'NoneType' object has no attribute 'stream_descriptor' (a STATE without `stream`)");
+    if (!state.stream)
+      throw new Error(
+        "AttributeError: 'NoneType' object has no attribute 'stream_descriptor' (a STATE without `stream`)",
+      );
     const name = state.stream.stream_descriptor.name;
     assert(
       state.type !== "LEGACY",
@@ -729,7 +840,9 @@ export const TestBasicRead: Array<CatTest<ReadF>> = [
       let validateStatuses = inputs.validate_stream_statuses;
       if (validateStatuses == null && certified) validateStatuses = true;
       else if (!validateStatuses && certified)
-        fail("High strictness level error: validate_stream_statuses must be set to true in the basic read test configuration.");
+        fail(
+          "High strictness level error: validate_stream_statuses must be set to true in the basic read test configuration.",
+        );
       const emptyStreams = await fx.emptyStreams();
       await fx.ignoredFields();
       const expectedByStream = await fx.expectedRecordsByStream();
@@ -748,7 +861,13 @@ export const TestBasicRead: Array<CatTest<ReadF>> = [
         const actualByStream = new Map<string, Dict[]>();
         for (const r of records) actualByStream.set(r.stream, [...(actualByStream.get(r.stream) ?? []), r.data]);
         for (const [stream, expected] of expectedByStream)
-          compareRecords(stream, actualByStream.get(stream) ?? [], expected, inputs.expect_records?.exact_order ?? false, catalog);
+          compareRecords(
+            stream,
+            actualByStream.get(stream) ?? [],
+            expected,
+            inputs.expect_records?.exact_order ?? false,
+            catalog,
+          );
       }
       if (validateStatuses) {
         const statuses = filterOutput(output, "TRACE")
@@ -809,9 +928,13 @@ export const TestConnectorAttributes: Array<CatTest<Fixtures<ConnectorAttributes
     async run(fx) {
       await operationalCertification(fx, "Skipping operational connector certification test for uncertified connector");
       const catalogs = filterOutput(await fx.callDiscover(await fx.connectorConfig()), "CATALOG");
-      const streams = (catalogs[0]!.catalog as { streams: Array<{ name: string; source_defined_primary_key?: unknown[] }> }).streams;
+      const streams = (
+        catalogs[0]!.catalog as { streams: Array<{ name: string; source_defined_primary_key?: unknown[] }> }
+      ).streams;
       const allowed = new Set((fx.inputs.streams_without_primary_key ?? []).map((s) => s.name));
-      const missing = streams.filter((s) => !s.source_defined_primary_key?.length && !allowed.has(s.name)).map((s) => `'${s.name}'`);
+      const missing = streams
+        .filter((s) => !s.source_defined_primary_key?.length && !allowed.has(s.name))
+        .map((s) => `'${s.name}'`);
       assert(missing.length === 0, `The following streams ${missing.join(", ")} do not define a primary_key`);
     },
   },
@@ -819,12 +942,19 @@ export const TestConnectorAttributes: Array<CatTest<Fixtures<ConnectorAttributes
     name: "TestConnectorAttributes.test_certified_connector_has_allowed_hosts",
     async run(fx) {
       await operationalCertification(fx, "Skipping operational connector certification test for uncertified connector");
-      if (fx.inputs.allowed_hosts?.bypass_reason) skip(`Skipping \`metadata.allowedHosts\` checks. Reason: ${fx.inputs.allowed_hosts.bypass_reason}`);
+      if (fx.inputs.allowed_hosts?.bypass_reason)
+        skip(`Skipping \`metadata.allowedHosts\` checks. Reason: ${fx.inputs.allowed_hosts.bypass_reason}`);
       const data = ((await fx.connectorMetadata()).data ?? {}) as Dict;
       assert("allowedHosts" in data, "The `allowedHosts` property is missing in `metadata.data` for `metadata.yaml`.");
       const hosts = (data.allowedHosts as Dict | null)?.hosts;
-      assert(hosts !== undefined, "The `hosts` property is missing in `metadata.data.allowedHosts` for `metadata.yaml`.");
-      assert(Array.isArray(hosts) && hosts.length > 0, "The `hosts` empty list is not allowed for `metadata.data.allowedHosts` for certified connectors.");
+      assert(
+        hosts !== undefined,
+        "The `hosts` property is missing in `metadata.data.allowedHosts` for `metadata.yaml`.",
+      );
+      assert(
+        Array.isArray(hosts) && hosts.length > 0,
+        "The `hosts` empty list is not allowed for `metadata.data.allowedHosts` for certified connectors.",
+      );
     },
   },
   {
@@ -834,10 +964,19 @@ export const TestConnectorAttributes: Array<CatTest<Fixtures<ConnectorAttributes
       if (fx.inputs.suggested_streams?.bypass_reason)
         skip(`Skipping \`metadata.suggestedStreams\` checks. Reason: ${fx.inputs.suggested_streams.bypass_reason}`);
       const data = ((await fx.connectorMetadata()).data ?? {}) as Dict;
-      assert("suggestedStreams" in data, "The `suggestedStreams` property is missing in `metadata.data` for `metadata.yaml`.");
+      assert(
+        "suggestedStreams" in data,
+        "The `suggestedStreams` property is missing in `metadata.data` for `metadata.yaml`.",
+      );
       const streams = (data.suggestedStreams as Dict | null)?.streams;
-      assert(streams !== undefined, "The `streams` property is missing in `metadata.data.suggestedStreams` for `metadata.yaml`.");
-      assert(Array.isArray(streams) && streams.length > 0, "The `streams` empty list is not allowed for `metadata.data.suggestedStreams` for certified connectors.");
+      assert(
+        streams !== undefined,
+        "The `streams` property is missing in `metadata.data.suggestedStreams` for `metadata.yaml`.",
+      );
+      assert(
+        Array.isArray(streams) && streams.length > 0,
+        "The `streams` empty list is not allowed for `metadata.data.suggestedStreams` for certified connectors.",
+      );
     },
   },
 ];

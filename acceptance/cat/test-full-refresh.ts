@@ -15,16 +15,24 @@ export const TestFullRefresh: Array<CatTest<Fixtures<FullRefreshConfig>>> = [
       const config = await fx.connectorConfig();
       const catalog = fullRefreshOnlyCatalog(await fx.configuredCatalog());
       await fx.ignoredFields();
-      const records1 = filterOutput(await fx.callRead(config, catalog, { enableCaching: false }), "RECORD").map(recordOf);
+      const records1 = filterOutput(await fx.callRead(config, catalog, { enableCaching: false }), "RECORD").map(
+        recordOf,
+      );
       // sleep to ensure that the emitted_at timestamp is different
       await sleep(100);
-      const records2 = filterOutput(await fx.callRead(config, catalog, { enableCaching: false }), "RECORD").map(recordOf);
+      const records2 = filterOutput(await fx.callRead(config, catalog, { enableCaching: false }), "RECORD").map(
+        recordOf,
+      );
       // assert_emitted_at_increase_on_subsequent_runs
       assert(records1.length, "At least one record should be read using provided catalog");
-      if (records2.length === 0) throw new Error("ValueError: min() arg is an empty sequence (the second read returned no records)");
+      if (records2.length === 0)
+        throw new Error("ValueError: min() arg is an empty sequence (the second read returned no records)");
       const maxFirst = Math.max(...records1.map((r) => r.emitted_at));
       const minSecond = Math.min(...records2.map((r) => r.emitted_at));
-      assert(maxFirst < minSecond, `emitted_at should increase on subsequent runs (first read up to ${maxFirst}, second from ${minSecond})`);
+      assert(
+        maxFirst < minSecond,
+        `emitted_at should increase on subsequent runs (first read up to ${maxFirst}, second from ${minSecond})`,
+      );
     },
   },
 ];

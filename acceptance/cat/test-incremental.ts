@@ -48,7 +48,9 @@ function futureState(fx: F, catalog: ConfiguredCatalog): Dict[] {
     const missing = future.missing_streams;
     if (!missing.every((s) => s.bypass_reason != null))
       fail("High test strictness level error: all missing_streams must have a bypass reason specified.");
-    const all = catalog.streams.filter((s) => s.stream.supported_sync_modes.includes("incremental")).map((s) => s.stream.name);
+    const all = catalog.streams
+      .filter((s) => s.stream.supported_sync_modes.includes("incremental"))
+      .map((s) => s.stream.name);
     const inStates = new Set(states.map((s) => ((s.stream as Dict).stream_descriptor as Dict).name as string));
     const declared = new Set(missing.map((s) => s.name));
     const undeclared = [...new Set(all)].filter((n) => !declared.has(n) && !inStates.has(n));
@@ -75,14 +77,14 @@ async function catalogForIncremental(fx: F): Promise<ConfiguredCatalog> {
 }
 
 const isPerStream = (m: AirbyteMessage | undefined) => stateOf(m!)?.type === "STREAM";
-const isGlobal = (m: AirbyteMessage | undefined) => stateOf(m!)?.type === "GLOBAL";
 
 /** construct_latest_state_from_messages */
 function latestStates(messages: AirbyteMessage[]): Map<string, Dict> {
   const latest = new Map<string, Dict>();
   for (const m of messages) {
     const state = stateOf(m);
-    if (state?.type === "STREAM" && state.stream) latest.set(state.stream.stream_descriptor.name, state.stream.stream_state ?? {});
+    if (state?.type === "STREAM" && state.stream)
+      latest.set(state.stream.stream_descriptor.name, state.stream.stream_state ?? {});
   }
   return latest;
 }
@@ -99,7 +101,8 @@ const streamStateOf = (m: AirbyteMessage): unknown => {
 };
 const recordCountOf = (m: AirbyteMessage): number => {
   const stats = stateOf(m).sourceStats;
-  if (!stats) throw new Error("AttributeError: 'NoneType' object has no attribute 'recordCount' (a STATE without sourceStats)");
+  if (!stats)
+    throw new Error("AttributeError: 'NoneType' object has no attribute 'recordCount' (a STATE without sourceStats)");
   return stats.recordCount ?? 0;
 };
 
@@ -115,7 +118,8 @@ function uniqueStatesWithRecordCount(input: AirbyteMessage[]): Array<[AirbyteMes
     const sum = states.slice(current, next).reduce((n, s) => n + recordCountOf(s), 0);
     (stateOf(states[current]!) as StateMessage).sourceStats = { recordCount: sum };
     unique.push(states[current]!);
-    if (next === states.length - 1 && !pyEqual(streamStateOf(states[current]!), streamStateOf(states[next]!))) unique.push(states[next]!);
+    if (next === states.length - 1 && !pyEqual(streamStateOf(states[current]!), streamStateOf(states[next]!)))
+      unique.push(states[next]!);
     current = next;
   }
   const nonZero = unique.filter((s) => recordCountOf(s));
@@ -150,7 +154,8 @@ function cursorValuesFromStates(states: unknown, cursorField: string): Array<[un
     if (Array.isArray(node)) stack.push(...node);
     else if (node !== null && typeof node === "object")
       for (const [key, value] of Object.entries(node as Dict)) {
-        if (key === cursorField || ("cursor_field" in (node as Dict) && key === "cursor")) values.push([value, node as Dict, key]);
+        if (key === cursorField || ("cursor_field" in (node as Dict) && key === "cursor"))
+          values.push([value, node as Dict, key]);
         stack.push(value);
       }
   }
@@ -199,7 +204,8 @@ export const TestIncremental: Array<CatTest<F>> = [
   {
     name: "TestIncremental.test_read_sequential_slices",
     async run(fx) {
-      if (fx.inputs.skip_comprehensive_incremental_tests) skip("Skipping new incremental test based on acceptance-test-config.yml");
+      if (fx.inputs.skip_comprehensive_incremental_tests)
+        skip("Skipping new incremental test based on acceptance-test-config.yml");
       const config = await fx.connectorConfig();
       const catalog = await catalogForIncremental(fx);
       for (const stream of catalog.streams) {
@@ -210,7 +216,9 @@ export const TestIncremental: Array<CatTest<F>> = [
         if (states1.length === 0) continue;
         const selected = batchSelector(uniqueStatesWithRecordCount(states1));
         if (!selected.length)
-          fail("Unable to test because there is no suitable state checkpoint, likely due to a zero record count in the states.");
+          fail(
+            "Unable to test because there is no suitable state checkpoint, likely due to a zero record count in the states.",
+          );
         const perStream = new Map<string, Dict>();
         for (const [idx, [message, expectedCount]] of selected.entries()) {
           assert(message.type === "STATE", "assert state_message.type == Type.STATE");
@@ -239,37 +247,51 @@ export const TestIncremental: Array<CatTest<F>> = [
         `The sync should produce no records when run with the state with abnormally large values ${records.length ? recordOf(records[0]!).stream : ""}`,
       );
       assert(states.length, "The sync should produce at least one STATE message");
-      const cursorFieldOf = (s: ConfiguredStream): string | undefined => (s.cursor_field?.length ? s.cursor_field : s.stream.default_cursor_field)?.[0];
-      const cursorFields = new Map(catalog.streams.filter((s) => s.sync_mode === "incremental").map((s) => [s.stream.name, cursorFieldOf(s)]));
+      const cursorFieldOf = (s: ConfiguredStream): string | undefined =>
+        (s.cursor_field?.length ? s.cursor_field : s.stream.default_cursor_field)?.[0];
+      const cursorFields = new Map(
+        catalog.streams.filter((s) => s.sync_mode === "incremental").map((s) => [s.stream.name, cursorFieldOf(s)]),
+      );
       const actualValues = new Map<string, Array<[unknown, Dict, string]>>();
       for (const message of states) {
         const state = stateOf(message);
         if (!state.stream) throw new Error("AttributeError: 'NoneType' object has no attribute 'stream_descriptor'");
         const name = state.stream.stream_descriptor.name;
-        if (!cursorFields.has(name)) throw new Error(`KeyError: '${name}' (a STATE for a stream that is not configured)`);
+        if (!cursorFields.has(name))
+          throw new Error(`KeyError: '${name}' (a STATE for a stream that is not configured)`);
         actualValues.set(name, cursorValuesFromStates(state.stream.stream_state ?? {}, cursorFields.get(name)!));
       }
       const futureValues = new Map<string, Array<[unknown, Dict, string]>>();
       for (const entry of future) {
         const s = entry.stream as Dict;
         const name = (s.stream_descriptor as Dict).name as string;
-        if (cursorFields.has(name)) futureValues.set(name, cursorValuesFromStates(s.stream_state, cursorFields.get(name)!));
+        if (cursorFields.has(name))
+          futureValues.set(name, cursorValuesFromStates(s.stream_state, cursorFields.get(name)!));
       }
-      assert([...futureValues.values()].every((v) => v.length), "Future state must be set up for all given streams");
+      assert(
+        [...futureValues.values()].every((v) => v.length),
+        "Future state must be set up for all given streams",
+      );
       const cursorFormat = fx.inputs.future_state!.cursor_format;
       for (const stream of catalog.streams) {
         const field = cursorFields.get(stream.stream.name)!;
         const fieldSchema = (stream.stream.json_schema.properties as Dict | undefined)?.[field] as Dict | undefined;
-        if (!fieldSchema) throw new Error(`KeyError: '${field}' (not in the json_schema properties of ${stream.stream.name})`);
+        if (!fieldSchema)
+          throw new Error(`KeyError: '${field}' (not in the json_schema properties of ${stream.stream.name})`);
         const pattern = (cursorFormat.streams.find((s) => s.name === stream.stream.name) ?? cursorFormat).format;
         if (!actualValues.has(stream.stream.name)) continue;
         const actual = actualValues.get(stream.stream.name)!;
         const expectedFuture = futureValues.get(stream.stream.name);
         if (!expectedFuture) throw new Error(`KeyError: '${stream.stream.name}' (no future state for it)`);
-        const schemaTypes = typeof fieldSchema.type === "string" ? [fieldSchema.type] : ((fieldSchema.type ?? []) as string[]);
+        const schemaTypes =
+          typeof fieldSchema.type === "string" ? [fieldSchema.type] : ((fieldSchema.type ?? []) as string[]);
         const types = schemaTypes
           .filter((t) => t !== "null")
-          .map((t) => SCHEMA_TYPES_MAPPING[t] ?? fail(`Unsupported type: ${t}. Update SCHEMA_TYPES_MAPPING with the ${t} and its corresponding function`));
+          .map(
+            (t) =>
+              SCHEMA_TYPES_MAPPING[t] ??
+              fail(`Unsupported type: ${t}. Update SCHEMA_TYPES_MAPPING with the ${t} and its corresponding function`),
+          );
         for (let i = 0; i < Math.min(actual.length, expectedFuture.length); i++) {
           const [a, aParent, aKey] = actual[i]!;
           const [f, fParent, fKey] = expectedFuture[i]!;
@@ -278,15 +300,29 @@ export const TestIncremental: Array<CatTest<F>> = [
               const t = pyType(parent, key);
               return t === type || (type === "int" && t === "bool");
             };
-            if (truthy(a)) assert(isType(aParent, aKey), `Cursor value ${String(a)} is not of type ${type}. Expected ${type}, got ${pyType(aParent, aKey)}`);
-            if (truthy(f)) assert(isType(fParent, fKey), `Cursor value ${String(f)} is not of type ${type}. Expected ${type}, got ${pyType(fParent, fKey)}`);
+            if (truthy(a))
+              assert(
+                isType(aParent, aKey),
+                `Cursor value ${String(a)} is not of type ${type}. Expected ${type}, got ${pyType(aParent, aKey)}`,
+              );
+            if (truthy(f))
+              assert(
+                isType(fParent, fKey),
+                `Cursor value ${String(f)} is not of type ${type}. Expected ${type}, got ${pyType(fParent, fKey)}`,
+              );
           }
           if (!(truthy(a) && truthy(f))) continue;
           // A numeric cursor that passed the type check has the right format.
           if (typeof a === "number" || typeof a === "boolean") continue;
           if (pattern) {
-            assert(new RegExp(`^(?:${pattern})`).test(String(a)), `Actual cursor value ${String(a)} does not match pattern: ${pattern}`);
-            assert(new RegExp(`^(?:${pattern})`).test(String(f)), `Future cursor value ${String(f)} does not match pattern: ${pattern}`);
+            assert(
+              new RegExp(`^(?:${pattern})`).test(String(a)),
+              `Actual cursor value ${String(a)} does not match pattern: ${pattern}`,
+            );
+            assert(
+              new RegExp(`^(?:${pattern})`).test(String(f)),
+              `Future cursor value ${String(f)} does not match pattern: ${pattern}`,
+            );
           } else
             assert(
               sameCharTypes(String(a), String(f)),

@@ -35,7 +35,8 @@ export function withoutUnsetOptionals(definitionName: string, value: unknown): u
 function strip(schema: Schema, value: unknown): unknown {
   const ref = typeof schema.$ref === "string" ? definitions[schema.$ref.split("/").at(-1)!] : undefined;
   const model = ref ?? schema;
-  if (Array.isArray(value)) return isObject(model.items) ? value.map((item) => strip(model.items as Schema, item)) : value;
+  if (Array.isArray(value))
+    return isObject(model.items) ? value.map((item) => strip(model.items as Schema, item)) : value;
   const properties = model.properties;
   if (!isObject(value) || !isObject(properties)) return value;
   const required = new Set(Array.isArray(model.required) ? model.required : []);

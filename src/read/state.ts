@@ -52,7 +52,10 @@ export const FULL_REFRESH_COMPLETE: Readonly<Record<string, unknown>> = Object.f
  * refresh one (FULL_REFRESH_COMPLETE_STATE, {"__ab_full_refresh_sync_complete": true}). A state
  * holding only these has no cursor: the stream is read from the start.
  */
-const COMPLETION_KEYS: ReadonlySet<string> = new Set(["__ab_no_cursor_state_message", "__ab_full_refresh_sync_complete"]);
+const COMPLETION_KEYS: ReadonlySet<string> = new Set([
+  "__ab_no_cursor_state_message",
+  "__ab_full_refresh_sync_complete",
+]);
 
 /** `{ [cursorField]: "2024-01-02T03:04:05.000Z" }`, keeping `extra` keys; the cursor key wins. */
 export function stateBlob(cursorField: string, cursor: Date, extra?: Record<string, unknown>): Record<string, unknown> {

@@ -10,6 +10,7 @@ import {
   records,
   states,
   widgetObject,
+  expectRefusedBeforeAnyJob,
   expectEachOnce,
   liveIds as fixtureLiveIds,
   type RecordData,
@@ -405,13 +406,7 @@ describe("bad input fails before any Bulk job", () => {
     mutate(catalog);
     fake.resetCounts();
     const run = await read(config, catalog, state);
-    expect(run.code).toBe(1);
-    const errors = traceErrors(run);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.failure_type).toBe("config_error");
-    expect(errors[0]!.message).toMatch(pattern);
-    expect(fake.count("bulk2_create")).toBe(0);
-    expect(records(run)).toEqual([]);
+    expectRefusedBeforeAnyJob(fake, run, pattern);
   }
 
   it("an object the org does not have", () =>

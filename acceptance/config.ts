@@ -1,74 +1,125 @@
-// acceptance-test-config.yml in Airbyte's current layout (connector_image, test_strictness_level,
-// acceptance_tests: {spec, connection, discovery, basic_read, full_refresh, incremental}: {tests | bypass_reason}).
-// Keys follow connector-acceptance-test's config model; unknown keys are errors there and here.
-// The legacy layout (`tests:` at the top level) is migrated the way Airbyte migrates it.
+// acceptance-test-config.yml as connector-acceptance-test 3.9's config.py models it (pydantic,
+// `extra = "forbid"` on every model but the per-family group): the same keys, defaults and
+// validators, and the legacy layout (`tests:` at the top level) migrated as Config does.
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 
-export interface SpecTest {
+export interface BackwardCompatibilityTestsConfig {
+  previous_connector_version: string;
+  disable_for_version?: string | null;
+}
+
+interface Common {
+  config_path: string;
+  timeout_seconds?: number | null;
+  deployment_mode?: "cloud" | "oss" | null;
+}
+
+export interface SpecTestConfig extends Common {
   spec_path: string;
-  config_path?: string;
-  timeout_seconds?: number;
+  backward_compatibility_tests_config: BackwardCompatibilityTestsConfig;
+  auth_default_method?: { oauth: boolean; bypass_reason?: string | null } | null;
 }
 
-export interface ConnectionTest {
-  config_path: string;
+export interface ConnectionTestConfig extends Common {
   status: "succeed" | "failed" | "exception";
-  timeout_seconds?: number;
 }
 
-export interface DiscoveryTest {
-  config_path: string;
-  timeout_seconds?: number;
-  validate_primary_keys_data_type?: boolean;
+export interface DiscoveryTestConfig extends Common {
+  backward_compatibility_tests_config: BackwardCompatibilityTestsConfig;
+  validate_primary_keys_data_type: boolean;
 }
 
 export interface NamedBypass {
   name: string;
-  bypass_reason?: string;
+  bypass_reason?: string | null;
 }
 
-export interface BasicReadTest {
-  config_path: string;
-  configured_catalog_path?: string;
-  empty_streams?: NamedBypass[];
-  expect_records?: { path?: string; exact_order?: boolean; bypass_reason?: string };
-  validate_schema?: boolean;
-  validate_state_messages?: boolean;
-  validate_stream_statuses?: boolean;
-  fail_on_extra_columns?: boolean;
-  timeout_seconds?: number;
+export interface ExpectedRecordsConfig {
+  bypass_reason?: string | null;
+  path?: string | null;
+  exact_order: boolean;
 }
 
-export interface FullRefreshTest {
-  config_path: string;
-  configured_catalog_path?: string;
-  ignored_fields?: Record<string, NamedBypass[]>;
-  timeout_seconds?: number;
+export interface ClientContainerConfig {
+  secrets_path?: string | null;
+  client_container_dockerfile_path?: string | null;
+  setup_command?: string[] | null;
+  teardown_command?: string[] | null;
+  between_syncs_command?: string[] | null;
+  final_teardown_command?: string[] | null;
 }
 
-export interface IncrementalTest {
-  config_path: string;
-  configured_catalog_path?: string;
-  future_state?: { future_state_path?: string; missing_streams?: NamedBypass[]; bypass_reason?: string };
-  skip_comprehensive_incremental_tests?: boolean;
-  timeout_seconds?: number;
+export interface FileTypesConfig {
+  bypass_reason?: string | null;
+  unsupported_types?: Array<{ extension: string; bypass_reason?: string | null }> | null;
+  skip_test: boolean;
 }
+
+export interface BasicReadTestConfig extends Common {
+  configured_catalog_path?: string | null;
+  empty_streams: NamedBypass[];
+  expect_records?: ExpectedRecordsConfig | null;
+  validate_schema: boolean;
+  validate_stream_statuses?: boolean | null;
+  validate_state_messages: boolean;
+  validate_primary_keys_data_type: boolean;
+  fail_on_extra_columns: boolean;
+  validate_data_points: boolean;
+  expect_trace_message_on_failure: boolean;
+  file_types: FileTypesConfig;
+  client_container_config?: ClientContainerConfig | null;
+}
+
+export interface FullRefreshConfig extends Common {
+  configured_catalog_path?: string | null;
+  ignored_fields?: Record<string, NamedBypass[]> | null;
+  client_container_config?: ClientContainerConfig | null;
+}
+
+export interface CursorFormat {
+  format?: string | null;
+}
+
+export interface FutureStateConfig {
+  future_state_path?: string | null;
+  missing_streams: NamedBypass[];
+  bypass_reason?: string | null;
+  cursor_format: CursorFormat & { streams: Array<CursorFormat & { name: string }> };
+}
+
+export interface IncrementalConfig extends Common {
+  configured_catalog_path?: string | null;
+  future_state?: FutureStateConfig | null;
+  skip_comprehensive_incremental_tests: boolean;
+  client_container_config?: ClientContainerConfig | null;
+}
+
+export interface ConnectorAttributesConfig extends Common {
+  streams_without_primary_key?: NamedBypass[] | null;
+  allowed_hosts?: { bypass_reason?: string | null } | null;
+  suggested_streams?: { bypass_reason?: string | null } | null;
+}
+
+export type ConnectorDocumentationConfig = Common;
 
 export interface TestGroup<T> {
-  bypass_reason?: string;
-  tests?: T[];
+  bypass_reason?: string | null;
+  tests?: T[] | null;
 }
 
 export interface AcceptanceTests {
-  spec?: TestGroup<SpecTest>;
-  connection?: TestGroup<ConnectionTest>;
-  discovery?: TestGroup<DiscoveryTest>;
-  basic_read?: TestGroup<BasicReadTest>;
-  full_refresh?: TestGroup<FullRefreshTest>;
-  incremental?: TestGroup<IncrementalTest>;
+  spec?: TestGroup<SpecTestConfig> | null;
+  connection?: TestGroup<ConnectionTestConfig> | null;
+  discovery?: TestGroup<DiscoveryTestConfig> | null;
+  basic_read?: TestGroup<BasicReadTestConfig> | null;
+  full_refresh?: TestGroup<FullRefreshConfig> | null;
+  incremental?: TestGroup<IncrementalConfig> | null;
+  connector_attributes?: TestGroup<ConnectorAttributesConfig> | null;
+  connector_documentation?: TestGroup<ConnectorDocumentationConfig> | null;
+  client_container_config?: ClientContainerConfig | null;
 }
 
 export interface AcceptanceConfig {
@@ -76,153 +127,222 @@ export interface AcceptanceConfig {
   test_strictness_level: "high" | "low";
   acceptance_tests: AcceptanceTests;
   custom_environment_variables: Record<string, string>;
-  /** Absolute directory the config's relative paths resolve against (the file's folder, plus base_path). */
+  /** Absolute directory the config's relative paths resolve against (the file's folder, or base_path). */
   baseDir: string;
   /** Absolute path of the YAML file. */
   file: string;
 }
 
-export const FAMILIES = ["spec", "connection", "discovery", "basic_read", "full_refresh", "incremental"] as const;
+export const FAMILIES = [
+  "spec",
+  "connection",
+  "discovery",
+  "basic_read",
+  "full_refresh",
+  "incremental",
+  "connector_attributes",
+  "connector_documentation",
+] as const;
 export type Family = (typeof FAMILIES)[number];
 
-// Keys Airbyte's suite accepts that this runner accepts but does not act on (Docker/deployment specifics).
-const accepted = { deployment_mode: { type: "string" }, backward_compatibility_tests_config: { type: "object" } };
-const timeout = { timeout_seconds: { type: "integer", minimum: 0 } };
-const bypassList = {
-  type: "array",
-  items: {
-    type: "object",
-    additionalProperties: false,
-    required: ["name"],
-    properties: { name: { type: "string" }, bypass_reason: { type: "string" } },
-  },
-};
-const group = (test: object): object => ({
-  type: "object",
-  additionalProperties: false,
-  properties: { bypass_reason: { type: "string" }, tests: { type: "array", items: test } },
-});
-const test = (required: string[], properties: Record<string, object>): object => ({
-  type: "object",
+// --- the models, as JSON schema (each `Field(default=...)` a default, `extra = "forbid"` as additionalProperties: false)
+
+const str = { type: "string" };
+const optStr = { type: ["string", "null"] };
+const bool = (value: boolean | null) => ({ type: value === null ? ["boolean", "null"] : "boolean", default: value });
+const model = (properties: Record<string, object>, required: string[] = []) => ({
+  type: "object" as string | string[],
   additionalProperties: false,
   required,
-  properties: { ...properties, ...timeout, ...accepted },
+  properties,
 });
-const readPaths = { config_path: { type: "string" }, configured_catalog_path: { type: "string" } };
-const clientContainer = { client_container_config: { type: "object" } };
-
-const schema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["connector_image", "acceptance_tests"],
-  properties: {
-    connector_image: { type: "string", minLength: 1 },
-    base_path: { type: "string" },
-    test_strictness_level: { enum: ["high", "low"] },
-    custom_environment_variables: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] } },
-    acceptance_tests: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        spec: group(
-          test(["spec_path"], {
-            spec_path: { type: "string" },
-            config_path: { type: "string" },
-            auth_default_method: { type: "object" },
-          }),
-        ),
-        connection: group(
-          test(["config_path"], {
-            config_path: { type: "string" },
-            status: { enum: ["succeed", "failed", "exception"] },
-          }),
-        ),
-        discovery: group(
-          test(["config_path"], {
-            config_path: { type: "string" },
-            validate_primary_keys_data_type: { type: "boolean" },
-          }),
-        ),
-        basic_read: group(
-          test(["config_path"], {
-            ...readPaths,
-            ...clientContainer,
-            empty_streams: bypassList,
-            expect_records: {
-              type: "object",
-              additionalProperties: false,
-              properties: {
-                path: { type: "string" },
-                exact_order: { type: "boolean" },
-                bypass_reason: { type: "string" },
-                extra_fields: { type: "boolean" },
-                extra_records: { type: "boolean" },
-              },
-            },
-            validate_schema: { type: "boolean" },
-            validate_state_messages: { type: "boolean" },
-            validate_stream_statuses: { type: "boolean" },
-            validate_primary_keys_data_type: { type: "boolean" },
-            validate_data_points: { type: "boolean" },
-            fail_on_extra_columns: { type: "boolean" },
-            expect_trace_message_on_failure: { type: "boolean" },
-            file_types: { type: "object" },
-          }),
-        ),
-        full_refresh: group(
-          test(["config_path"], {
-            ...readPaths,
-            ...clientContainer,
-            ignored_fields: { type: "object", additionalProperties: bypassList },
-          }),
-        ),
-        incremental: group(
-          test(["config_path"], {
-            ...readPaths,
-            ...clientContainer,
-            future_state: {
-              type: "object",
-              additionalProperties: false,
-              properties: {
-                future_state_path: { type: "string" },
-                missing_streams: bypassList,
-                bypass_reason: { type: "string" },
-                cursor_format: { type: "object" },
-              },
-            },
-            skip_comprehensive_incremental_tests: { type: "boolean" },
-          }),
-        ),
-        connector_attributes: group({ type: "object" }),
-        connector_documentation: group({ type: "object" }),
-      },
-    },
-  },
+// Optional[Model]: an object or null. (Not anyOf: ajv applies defaults only outside anyOf/oneOf.)
+const nullable = <T extends { type: string | string[] }>(schema: T): T => ({ ...schema, type: ["object", "null"] });
+const common = {
+  config_path: { ...str, default: "secrets/config.json" },
+  timeout_seconds: { type: ["integer", "null"], minimum: 0 },
+  deployment_mode: { type: ["string", "null"], pattern: "^(cloud|oss)$" },
 };
+const semver = "(0|(?:[1-9]\\d*))(?:\\.(0|(?:[1-9]\\d*))(?:\\.(0|(?:[1-9]\\d*)))?(?:-([\\w][\\w\\.\\-_]*))?)?";
+const backwardCompatibility = {
+  ...model({
+    // pydantic does not validate a default: "latest" passes though it is no version.
+    previous_connector_version: { ...str, pattern: `^latest$|^${semver}`, default: "latest" },
+    disable_for_version: { type: ["string", "null"], pattern: `^${semver}` },
+  }),
+  default: {},
+};
+const namedList = {
+  type: "array",
+  items: model({ name: str, bypass_reason: optStr }, ["name"]),
+};
+const clientContainer = nullable(
+  model({
+    secrets_path: optStr,
+    client_container_dockerfile_path: optStr,
+    setup_command: { type: ["array", "null"], items: str },
+    teardown_command: { type: ["array", "null"], items: str },
+    between_syncs_command: { type: ["array", "null"], items: str },
+    final_teardown_command: { type: ["array", "null"], items: str },
+  }),
+);
+const catalogPath = { configured_catalog_path: optStr };
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const specTest = model({
+  ...common,
+  spec_path: { ...str, default: "secrets/spec.json" },
+  backward_compatibility_tests_config: backwardCompatibility,
+  auth_default_method: nullable(model({ oauth: { type: "boolean", default: true }, bypass_reason: optStr })),
+});
+const connectionTest = model({ ...common, status: { enum: ["succeed", "failed", "exception"], default: "succeed" } });
+const discoveryTest = model({
+  ...common,
+  backward_compatibility_tests_config: backwardCompatibility,
+  validate_primary_keys_data_type: bool(true),
+});
+const basicReadTest = model({
+  ...common,
+  ...catalogPath,
+  empty_streams: { ...namedList, default: [] },
+  expect_records: nullable(model({ bypass_reason: optStr, path: optStr, exact_order: bool(false) })),
+  validate_schema: bool(true),
+  validate_stream_statuses: { type: ["boolean", "null"] },
+  validate_state_messages: bool(true),
+  validate_primary_keys_data_type: bool(true),
+  fail_on_extra_columns: bool(true),
+  validate_data_points: bool(false),
+  expect_trace_message_on_failure: bool(true),
+  file_types: {
+    ...model({
+      bypass_reason: optStr,
+      unsupported_types: {
+        type: ["array", "null"],
+        items: model({ extension: str, bypass_reason: optStr }, ["extension"]),
+      },
+      skip_test: { type: ["boolean", "null"], default: false },
+    }),
+    default: {},
+  },
+  client_container_config: clientContainer,
+});
+const fullRefreshTest = model({
+  ...common,
+  ...catalogPath,
+  ignored_fields: { type: ["object", "null"], additionalProperties: namedList },
+  client_container_config: clientContainer,
+});
+const cursorFormat = model({
+  format: optStr,
+  streams: { type: "array", items: model({ name: str, format: optStr }, ["name"]), default: [] },
+});
+const incrementalTest = model({
+  ...common,
+  ...catalogPath,
+  future_state: nullable(
+    model({
+      future_state_path: optStr,
+      missing_streams: { ...namedList, default: [] },
+      bypass_reason: optStr,
+      cursor_format: { ...cursorFormat, default: {} },
+    }),
+  ),
+  skip_comprehensive_incremental_tests: { type: ["boolean", "null"], default: false },
+  client_container_config: clientContainer,
+});
+const attributesTest = model({
+  ...common,
+  streams_without_primary_key: {
+    type: ["array", "null"],
+    items: model({ name: str, bypass_reason: optStr }, ["name"]),
+  },
+  allowed_hosts: nullable(model({ bypass_reason: optStr })),
+  suggested_streams: nullable(model({ bypass_reason: optStr })),
+});
+const documentationTest = model({ ...common });
+// GenericTestConfig is not a BaseConfig: unknown keys next to `tests` are ignored there.
+const group = (test: object) =>
+  nullable({ type: "object", properties: { bypass_reason: optStr, tests: { type: ["array", "null"], items: test } } });
+
+const schema = model(
+  {
+    connector_image: str,
+    acceptance_tests: model({
+      spec: group(specTest),
+      connection: group(connectionTest),
+      discovery: group(discoveryTest),
+      basic_read: group(basicReadTest),
+      full_refresh: group(fullRefreshTest),
+      incremental: group(incrementalTest),
+      connector_attributes: group(attributesTest),
+      connector_documentation: group(documentationTest),
+      client_container_config: clientContainer,
+    }),
+    base_path: optStr,
+    test_strictness_level: { enum: ["high", "low", null], default: "low" },
+    custom_environment_variables: { type: ["object", "null"], default: {} },
+  },
+  ["connector_image", "acceptance_tests"],
+);
+
+const validate = new Ajv({ allErrors: true, strict: false, useDefaults: true }).compile(schema);
 
 export class AcceptanceConfigError extends Error {}
 
-/** Converts the pre-0.2.12 layout ({tests: {spec: [..]}}) to the current one, as Airbyte's suite does. */
+/** Config.migrate_legacy_to_current_config: the pre-0.2.12 layout ({tests: {spec: [..]}}) to the current one. */
 export function migrateLegacy(raw: Record<string, unknown>): Record<string, unknown> {
   if (!("tests" in raw)) return raw;
-  const { tests, ...rest } = raw;
-  const migrated: Record<string, unknown> = {};
-  for (const [family, entries] of Object.entries((tests ?? {}) as Record<string, unknown[]>)) {
-    migrated[family] = {
-      tests: (entries ?? []).map((entry) => {
-        const e = { ...(entry as Record<string, unknown>) };
-        // Legacy incremental tests had future_state_path at the top of the test.
-        if (family === "incremental" && "future_state_path" in e) {
-          e.future_state = { future_state_path: e.future_state_path };
-          delete e.future_state_path;
-        }
-        return e;
-      }),
-    };
-  }
+  const { tests, ...rest } = structuredClone(raw);
+  const migrated: Record<string, { tests: Array<Record<string, unknown>> }> = {};
+  for (const [family, entries] of Object.entries((tests ?? {}) as Record<string, Array<Record<string, unknown>>>))
+    migrated[family] = { tests: entries ?? [] };
+  for (const test of migrated.basic_read?.tests ?? [])
+    if ("empty_streams" in test)
+      test.empty_streams = ((test.empty_streams ?? []) as string[]).map((name) => ({ name }));
+  for (const test of migrated.full_refresh?.tests ?? [])
+    if ("ignored_fields" in test)
+      test.ignored_fields = Object.fromEntries(
+        Object.entries(test.ignored_fields as Record<string, string[]>).map(([stream, fields]) => [
+          stream,
+          fields.map((name) => ({ name })),
+        ]),
+      );
+  for (const test of migrated.incremental?.tests ?? [])
+    if ("future_state_path" in test) {
+      test.future_state = { future_state_path: test.future_state_path };
+      delete test.future_state_path;
+    }
   return { ...rest, acceptance_tests: migrated };
+}
+
+/** The validators config.py adds to its models. */
+function validatorProblems(tests: AcceptanceTests): string[] {
+  const problems: string[] = [];
+  for (const family of FAMILIES) {
+    const g = tests[family];
+    if (g?.tests?.length && g.bypass_reason)
+      problems.push(`${family}: You can't set a bypass_reason if tests are set.`);
+  }
+  tests.basic_read?.tests?.forEach((t, i) => {
+    const where = `basic_read.tests.${i}`;
+    const e = t.expect_records;
+    if (e && e.path && e.bypass_reason)
+      problems.push(`${where}.expect_records: You can't set a bypass_reason if a path is set`);
+    if (e && !e.path && !e.bypass_reason)
+      problems.push(`${where}.expect_records: A path or a bypass_reason must be set`);
+    const f = t.file_types;
+    if (f.skip_test && f.unsupported_types?.length)
+      problems.push(`${where}.file_types: You can't set 'unsupported_types' if the test is skipped.`);
+    if (!f.skip_test && f.bypass_reason != null)
+      problems.push(`${where}.file_types: You can't set 'bypass_reason' if the test is not skipped.`);
+    for (const u of f.unsupported_types ?? [])
+      if (!u.extension.startsWith(".") || u.extension.length < 2)
+        problems.push(`${where}.file_types: Please provide a valid file extension (e.g. '.csv').`);
+  });
+  tests.spec?.tests?.forEach((t, i) => {
+    if (t.auth_default_method && t.auth_default_method.oauth === false && !t.auth_default_method.bypass_reason)
+      problems.push(`spec.tests.${i}.auth_default_method: Please provide a bypass reason for Auth default method`);
+  });
+  return problems;
 }
 
 export function parseAcceptanceConfig(text: string, file: string): AcceptanceConfig {
@@ -241,20 +361,22 @@ export function parseAcceptanceConfig(text: string, file: string): AcceptanceCon
       const extra = e.keyword === "additionalProperties" ? ` '${String(e.params.additionalProperty)}'` : "";
       return `${where}: ${e.message ?? e.keyword}${extra}`;
     });
-    throw new AcceptanceConfigError(`${file}: ${problems.join("; ")}`);
+    throw new AcceptanceConfigError(`${file}: ${[...new Set(problems)].join("; ")}`);
   }
   const config = migrated as {
     connector_image: string;
-    base_path?: string;
-    test_strictness_level?: "high" | "low";
-    custom_environment_variables?: Record<string, string | number | boolean>;
+    base_path?: string | null;
+    test_strictness_level?: "high" | "low" | null;
+    custom_environment_variables?: Record<string, unknown> | null;
     acceptance_tests: AcceptanceTests;
   };
+  const problems = validatorProblems(config.acceptance_tests);
+  if (problems.length) throw new AcceptanceConfigError(`${file}: ${problems.join("; ")}`);
   const fileDir = dirname(resolve(file));
   return {
     connector_image: config.connector_image,
     test_strictness_level: config.test_strictness_level ?? "low",
-    acceptance_tests: withDefaults(config.acceptance_tests),
+    acceptance_tests: config.acceptance_tests,
     custom_environment_variables: Object.fromEntries(
       Object.entries(config.custom_environment_variables ?? {}).map(([k, v]) => [k, String(v)]),
     ),
@@ -273,43 +395,7 @@ export function loadAcceptanceConfig(file: string): AcceptanceConfig {
   return parseAcceptanceConfig(text, file);
 }
 
-/** The suite's defaults for keys a test leaves out. */
-function withDefaults(tests: AcceptanceTests): AcceptanceTests {
-  const out: AcceptanceTests = { ...tests };
-  if (tests.connection?.tests)
-    out.connection = {
-      ...tests.connection,
-      tests: tests.connection.tests.map((t) => ({ ...t, status: t.status ?? "succeed" })),
-    };
-  return out;
-}
-
 /** A path from the config, absolute. */
 export function resolvePath(config: AcceptanceConfig, path: string): string {
   return isAbsolute(path) ? path : resolve(config.baseDir, path);
-}
-
-/**
- * What test_strictness_level: high demands (as Airbyte's suite does): every family configured or
- * bypassed with a reason, expected records for basic_read and a future state for incremental.
- */
-export function strictnessProblems(config: AcceptanceConfig): string[] {
-  if (config.test_strictness_level !== "high") return [];
-  const problems: string[] = [];
-  const tests = config.acceptance_tests;
-  for (const family of FAMILIES) {
-    const g = tests[family];
-    if (!g || (!g.bypass_reason && (g.tests ?? []).length === 0))
-      problems.push(`${family}: needs tests or a bypass_reason at strictness high`);
-  }
-  tests.basic_read?.tests?.forEach((t, i) => {
-    if (!t.expect_records) problems.push(`basic_read[${i + 1}]: needs expect_records (a path or a bypass_reason)`);
-    else if (!t.expect_records.path && !t.expect_records.bypass_reason)
-      problems.push(`basic_read[${i + 1}]: expect_records needs a path or a bypass_reason`);
-  });
-  tests.incremental?.tests?.forEach((t, i) => {
-    if (!t.future_state?.future_state_path && !t.future_state?.bypass_reason)
-      problems.push(`incremental[${i + 1}]: needs future_state.future_state_path or a bypass_reason`);
-  });
-  return problems;
 }

@@ -1,24 +1,18 @@
 // Runs the connector under test as a process, the way Airbyte does: `node dist/main.js <command>`
 // (or another entry script), or `docker run --rm -i --network host -v <dir>:/data IMAGE <command>`.
-// Input files (config, catalog, state) are written to a fresh folder per run; stdout is parsed as
-// one JSON message per line.
-import { spawn } from "node:child_process";
+// Like CAT's ConnectorRunner, each run gets a fresh folder with the input files (config.json,
+// catalog.json, state.json) written as given, and the flags name them whether or not a file was
+// written (CAT passes `--state` with no file for a falsy state).
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export type ConnectorCommand = "spec" | "check" | "discover" | "read";
+export type InputFile = "config" | "catalog" | "state";
 
-export interface ConnectorInputs {
-  config?: unknown;
-  catalog?: unknown;
-  state?: unknown;
-}
-
-export interface AirbyteMessage {
-  type: string;
-  [key: string]: unknown;
-}
+/** File contents to write into the run's folder; a file left undefined is not written. */
+export type InputFiles = Partial<Record<InputFile, string>>;
 
 export interface ConnectorRun {
   /** For messages: `read --config config.json ...`. */
@@ -28,9 +22,7 @@ export interface ConnectorRun {
   timedOut: boolean;
   /** Could not be started at all (e.g. no docker); the reason. */
   spawnError?: string;
-  messages: AirbyteMessage[];
-  /** stdout lines that are not JSON objects (the protocol allows none). */
-  nonJsonLines: string[];
+  stdout: string;
   stderr: string;
   durationMs: number;
 }
@@ -43,11 +35,7 @@ export interface ConnectorRunnerOptions {
   env?: Record<string, string>;
 }
 
-const FILE_NAMES: Record<keyof ConnectorInputs, string> = {
-  config: "config.json",
-  catalog: "catalog.json",
-  state: "state.json",
-};
+const FILE_NAMES: Record<InputFile, string> = { config: "config.json", catalog: "catalog.json", state: "state.json" };
 
 export class ConnectorRunner {
   private readonly workDir: string;
@@ -57,15 +45,23 @@ export class ConnectorRunner {
     this.workDir = mkdtempSync(join(tmpdir(), "acceptance-"));
   }
 
+  get target(): ConnectorTarget {
+    return this.options.target;
+  }
+
   get description(): string {
     const t = this.options.target;
     return t.kind === "cli" ? `node ${t.entry}` : `docker image ${t.image}`;
   }
 
-  /** Runs one command; `extraEnv` is added to the options' env, which wins on a clash. */
+  /**
+   * Runs `command --config <file> ...` for each of `flags`, writing the files given. `extraEnv`
+   * is added to the options' env, which wins on a clash.
+   */
   async run(
     command: ConnectorCommand,
-    inputs: ConnectorInputs = {},
+    flags: readonly InputFile[],
+    files: InputFiles,
     timeoutMs = 600_000,
     extraEnv: Record<string, string> = {},
   ): Promise<ConnectorRun> {
@@ -75,15 +71,13 @@ export class ConnectorRunner {
     chmodSync(dir, 0o755);
     const docker = this.options.target.kind === "docker";
     const args: string[] = [command];
-    for (const key of ["config", "catalog", "state"] as const) {
-      if (inputs[key] === undefined) continue;
+    for (const key of flags) {
       const name = FILE_NAMES[key];
-      writeFileSync(join(dir, name), JSON.stringify(inputs[key], null, 2), { mode: 0o644 });
+      const text = files[key];
+      if (text !== undefined) writeFileSync(join(dir, name), text, { mode: 0o644 });
       args.push(`--${key}`, docker ? `/data/${name}` : join(dir, name));
     }
-    const label = [command, ...Object.keys(inputs).filter((k) => inputs[k as keyof ConnectorInputs] !== undefined)]
-      .map((part, i) => (i === 0 ? part : `--${part}`))
-      .join(" ");
+    const label = [command, ...flags.map((f) => `--${f}`)].join(" ");
     try {
       return await this.spawn(args, dir, label, timeoutMs, { ...extraEnv, ...this.options.env });
     } finally {
@@ -136,15 +130,13 @@ export class ConnectorRunner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const { messages, nonJsonLines } = parseStdout(Buffer.concat(out).toString("utf8"));
         resolvePromise({
           label,
           code,
           signal,
           timedOut,
           ...(spawnError === undefined ? {} : { spawnError }),
-          messages,
-          nonJsonLines,
+          stdout: Buffer.concat(out).toString("utf8"),
           stderr: Buffer.concat(err).toString("utf8"),
           durationMs: Date.now() - started,
         });
@@ -163,21 +155,31 @@ export class ConnectorRunner {
   }
 }
 
-export function parseStdout(stdout: string): { messages: AirbyteMessage[]; nonJsonLines: string[] } {
-  const messages: AirbyteMessage[] = [];
-  const nonJsonLines: string[] = [];
-  for (const line of stdout.split("\n")) {
-    if (line.trim() === "") continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      nonJsonLines.push(line);
-      continue;
-    }
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
-      messages.push(parsed as AirbyteMessage);
-    else nonJsonLines.push(line);
+export interface ImageConfig {
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  entrypoint: string[];
+}
+
+/** `docker image inspect`: the image's labels, environment and entrypoint, or why they are unknown. */
+export function inspectImage(image: string): ImageConfig | string {
+  const result = spawnSync("docker", ["image", "inspect", image], { encoding: "utf8" });
+  if (result.error) return `docker: ${result.error.message}`;
+  if (result.status !== 0)
+    return `docker image inspect ${image}: ${result.stderr.trim() || `exit code ${result.status}`}`;
+  try {
+    const [info] = JSON.parse(result.stdout) as Array<{
+      Config?: { Labels?: Record<string, string> | null; Env?: string[] | null; Entrypoint?: string[] | null };
+    }>;
+    const config = info?.Config ?? {};
+    return {
+      labels: config.Labels ?? {},
+      env: Object.fromEntries(
+        (config.Env ?? []).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      ),
+      entrypoint: config.Entrypoint ?? [],
+    };
+  } catch (error) {
+    return `docker image inspect ${image}: ${(error as Error).message}`;
   }
-  return { messages, nonJsonLines };
 }

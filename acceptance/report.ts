@@ -1,6 +1,6 @@
-// One line per test ("PASS name", "FAIL name: why", "SKIP name: why"), then the summary line
-// "N passed, N failed". Skipped tests (bypassed, or depending on a step that already failed) are
-// counted on their own line and never make the run fail by themselves.
+// One line per test ("PASS name", "FAIL name: why", "SKIP name: why"), then the summary lines:
+// "# CAT: N passed, N failed, N skipped; ours: ..." and last "N passed, N failed". Skipped tests
+// (CAT's own skips, bypassed families) never make the run fail.
 export type Outcome = "pass" | "fail" | "skip";
 
 export interface TestResult {
@@ -17,13 +17,6 @@ export const pass = (name: string, detail?: string): TestResult => ({
 });
 export const fail = (name: string, detail: string): TestResult => ({ name, outcome: "fail", detail });
 export const skip = (name: string, detail: string): TestResult => ({ name, outcome: "skip", detail });
-
-/** A pass when there are no problems, else a failure listing the first few. */
-export function fromProblems(name: string, problems: readonly string[], passDetail?: string, max = 5): TestResult {
-  if (problems.length === 0) return pass(name, passDetail);
-  const shown = problems.slice(0, max).join("; ");
-  return fail(name, problems.length > max ? `${shown} (and ${problems.length - max} more)` : shown);
-}
 
 const LABEL: Record<Outcome, string> = { pass: "PASS", fail: "FAIL", skip: "SKIP" };
 
@@ -48,8 +41,8 @@ export class Reporter {
     }
   }
 
-  count(outcome: Outcome): number {
-    return this.results.filter((r) => r.outcome === outcome).length;
+  count(outcome: Outcome, filter: (r: TestResult) => boolean = () => true): number {
+    return this.results.filter((r) => r.outcome === outcome && filter(r)).length;
   }
 
   get failed(): boolean {
@@ -57,8 +50,11 @@ export class Reporter {
   }
 
   summary(): void {
-    const skipped = this.count("skip");
-    if (skipped > 0) this.write(`# ${skipped} skipped`);
+    const isOurs = (r: TestResult) => r.name.startsWith("Ours.");
+    const isCat = (r: TestResult) => r.name.startsWith("Test");
+    const part = (filter: (r: TestResult) => boolean) =>
+      `${this.count("pass", filter)} passed, ${this.count("fail", filter)} failed, ${this.count("skip", filter)} skipped`;
+    if (this.results.some(isCat)) this.write(`# CAT: ${part(isCat)}; ours: ${part(isOurs)}`);
     this.write(`${this.count("pass")} passed, ${this.count("fail")} failed`);
   }
 }

@@ -1,32 +1,32 @@
-// The acceptance run: load acceptance-test-config.yml, run each family's tests against the connector
-// (built CLI or a Docker image), print one line per test and the summary; exit code 1 on any failure.
+// The acceptance run: load acceptance-test-config.yml, run CAT's tests (ported in cat/) for each
+// configured family and test input, in pytest's order, then our own checks over the same runs;
+// print one line per test and the summary. Exit code 1 on any failure.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import {
-  AcceptanceConfigError,
-  FAMILIES,
-  loadAcceptanceConfig,
-  strictnessProblems,
-  type AcceptanceConfig,
-  type Family,
-} from "./config.js";
+import { AcceptanceConfigError, FAMILIES, loadAcceptanceConfig, type AcceptanceConfig, type Family } from "./config.js";
 import { ConnectorRunner, type ConnectorTarget } from "./connector.js";
-import type { CheckContext } from "./context.js";
 import { TestEnvironment } from "./environment.js";
 import { defaultAcceptanceConfigPath, defaultConnectorPath } from "./paths.js";
-import { fail, fromProblems, Reporter, skip, type TestResult } from "./report.js";
-import { runBasicReadTest } from "./checks/basic-read.js";
-import { runConnectionTest } from "./checks/connection.js";
-import { runDiscoveryTest } from "./checks/discovery.js";
-import { runFullRefreshTest } from "./checks/full-refresh.js";
-import { runIncrementalTest } from "./checks/incremental.js";
-import { runSpecTest } from "./checks/spec.js";
+import { fail, pass, Reporter, skip, type TestResult } from "./report.js";
+import { ourChecks } from "./ours.js";
+import { Fail, Skip, type CatTest } from "./cat/pytest.js";
+import { CatConnector, Fixtures, type SessionContext } from "./cat/session.js";
+import {
+  TestBasicRead,
+  TestConnection,
+  TestConnectorAttributes,
+  TestConnectorDocumentation,
+  TestDiscovery,
+  TestSpec,
+} from "./cat/test-core.js";
+import { TestFullRefresh } from "./cat/test-full-refresh.js";
+import { TestIncremental } from "./cat/test-incremental.js";
 
 export const USAGE = `Usage: node .tools-build/acceptance/run.js [options]
 
-Runs the Airbyte connector acceptance tests of acceptance-test-config.yml against the connector as a
-process, without Python or Docker. Configs with \${FAKE_SALESFORCE_*} placeholders run against the fake
-Salesforce, started by the runner.
+Runs Airbyte's connector acceptance tests (a port of connector-acceptance-test 3.9) on
+acceptance-test-config.yml against the connector as a process, without Python or Docker. Configs
+with \${FAKE_SALESFORCE_*} placeholders run against the fake Salesforce, started by the runner.
 
 Options:
   --config <file>      acceptance test config (default: acceptance-test-config.yml of the project)
@@ -90,16 +90,76 @@ export function parseArgs(argv: readonly string[], cwd = process.cwd()): RunOpti
   };
 }
 
-type FamilyRunner = (ctx: CheckContext, test: never, index: number) => Promise<TestResult[]>;
+type AnyTest = CatTest<Fixtures<never>>;
 
-const RUNNERS: Record<Family, FamilyRunner> = {
-  spec: runSpecTest,
-  connection: runConnectionTest,
-  discovery: runDiscoveryTest,
-  basic_read: runBasicReadTest,
-  full_refresh: runFullRefreshTest,
-  incremental: runIncrementalTest,
+/** The test classes of each family (BaseTest.config_key), in the order pytest runs them. */
+const CLASSES: Record<Family, { className: string; tests: readonly AnyTest[] }> = {
+  spec: { className: "TestSpec", tests: TestSpec as AnyTest[] },
+  connection: { className: "TestConnection", tests: TestConnection as AnyTest[] },
+  discovery: { className: "TestDiscovery", tests: TestDiscovery as AnyTest[] },
+  basic_read: { className: "TestBasicRead", tests: TestBasicRead as AnyTest[] },
+  connector_attributes: { className: "TestConnectorAttributes", tests: TestConnectorAttributes as AnyTest[] },
+  connector_documentation: { className: "TestConnectorDocumentation", tests: TestConnectorDocumentation as AnyTest[] },
+  full_refresh: { className: "TestFullRefresh", tests: TestFullRefresh as AnyTest[] },
+  incremental: { className: "TestIncremental", tests: TestIncremental as AnyTest[] },
 };
+/** test_core.py's classes, then test_full_refresh.py, then test_incremental.py. */
+const ORDER: Family[] = [
+  "spec",
+  "connection",
+  "discovery",
+  "basic_read",
+  "connector_attributes",
+  "connector_documentation",
+  "full_refresh",
+  "incremental",
+];
+/** BaseTest.MANDATORY_FOR_TEST_STRICTNESS_LEVELS is [high] but for these two ([]). */
+const OPTIONAL: ReadonlySet<Family> = new Set(["connector_attributes", "connector_documentation"]);
+
+/** Runs one test body with its fixtures, as pytest reports it: passed, failed (or error) or skipped. */
+async function runTest(test: AnyTest, name: string, fixtures: Fixtures<never>): Promise<TestResult> {
+  fixtures.test = name;
+  try {
+    await test.run(fixtures);
+    return pass(name);
+  } catch (error) {
+    if (error instanceof Skip) return skip(name, error.message);
+    if (error instanceof Fail) return fail(name, error.message);
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(name, `error: ${message}`);
+  }
+}
+
+/** pytest_generate_tests + parametrize_skip_or_fail for one family. */
+async function runFamily(family: Family, ctx: SessionContext, reporter: Reporter): Promise<void> {
+  const { className, tests } = CLASSES[family];
+  const group = ctx.config.acceptance_tests[family];
+  const mandatory = ctx.config.test_strictness_level === "high" && !OPTIONAL.has(family);
+  const functionName = (test: AnyTest) => test.name.slice(className.length + 1);
+  if (!group) {
+    for (const test of tests)
+      reporter.add(
+        mandatory
+          ? fail(
+              test.name,
+              `${test.name} failed: it was not configured but must be according to the current high test strictness level.`,
+            )
+          : skip(test.name, `Skipping ${test.name}: not found in the config.`),
+      );
+    return;
+  }
+  if (group.tests == null) {
+    for (const test of tests)
+      reporter.add(skip(test.name, `Skipping ${className}.${functionName(test)}: ${String(group.bypass_reason)}`));
+    return;
+  }
+  for (const test of tests)
+    for (const [index, inputs] of group.tests.entries()) {
+      const id = `inputs${index}${test.param ? `-${test.param}` : ""}`;
+      reporter.add(await runTest(test, `${test.name}[${id}]`, new Fixtures(ctx, family, inputs as never)));
+    }
+}
 
 /** Runs the acceptance tests; returns the exit code (0: all passed, 1: a test failed, 2: usage). */
 export async function runAcceptance(argv: readonly string[], write: (line: string) => void): Promise<number> {
@@ -125,13 +185,6 @@ export async function runAcceptance(argv: readonly string[], write: (line: strin
     reporter.summary();
     return 1;
   }
-  reporter.add(
-    fromProblems(
-      "acceptance_config",
-      [...strictnessProblems(config), ...bypassConflicts(config)],
-      `${options.config}, test_strictness_level ${config.test_strictness_level}`,
-    ),
-  );
   const target: ConnectorTarget =
     options.target.kind === "docker"
       ? { kind: "docker", image: options.target.image ?? config.connector_image }
@@ -141,51 +194,38 @@ export async function runAcceptance(argv: readonly string[], write: (line: strin
     reporter.summary();
     return 1;
   }
-  const connector = new ConnectorRunner({ target, env: { ...config.custom_environment_variables } });
+  const runner = new ConnectorRunner({ target, env: { ...config.custom_environment_variables } });
   const environment = new TestEnvironment();
-  const ctx: CheckContext = { config, connector, environment };
-  reporter.info(`connector: ${connector.description}`);
+  const ctx: SessionContext = {
+    config,
+    connector: new CatConnector(runner, environment),
+    environment,
+    target,
+    basicReads: [],
+  };
+  reporter.info(`${options.config}, test_strictness_level ${config.test_strictness_level}`);
+  reporter.info(`connector: ${runner.description}`);
+  if (
+    config.acceptance_tests.client_container_config ||
+    FAMILIES.some((f) =>
+      config.acceptance_tests[f]?.tests?.some(
+        (t) => (t as { client_container_config?: unknown }).client_container_config,
+      ),
+    )
+  )
+    reporter.info("client_container_config is not run by this runner (CAT runs it in a Dagger container)");
   try {
-    for (const family of FAMILIES) {
+    for (const family of ORDER) {
       if (options.only && !options.only.includes(family)) continue;
-      const group = config.acceptance_tests[family];
-      if (!group) {
-        reporter.info(`${family}: not configured`);
-        continue;
-      }
-      if (group.bypass_reason && !group.tests?.length) {
-        reporter.add(skip(family, `bypassed: ${group.bypass_reason}`));
-        continue;
-      }
-      const tests = (group.tests ?? []) as never[];
-      for (const [index, test] of tests.entries()) {
-        const hadFake = environment.usesFake;
-        let results: TestResult[];
-        try {
-          results = await RUNNERS[family](ctx, test, index);
-        } catch (error) {
-          // A bug in a check, not in the connector: still one named failure, and the run goes on.
-          results = [
-            fail(
-              `${family}[${index + 1}]`,
-              `the runner failed: ${String(error instanceof Error ? error.stack?.split("\n").slice(0, 2).join(" ") : error)}`,
-            ),
-          ];
-        }
-        if (!hadFake && environment.usesFake) reporter.info(`fake Salesforce started at ${environment.fakeUrl}`);
-        reporter.add(...results);
-      }
+      const hadFake = environment.usesFake;
+      await runFamily(family, ctx, reporter);
+      if (!hadFake && environment.usesFake) reporter.info(`fake Salesforce started at ${environment.fakeUrl}`);
     }
+    if (ctx.connector.log.length) reporter.add(...ourChecks(ctx.connector.log, ctx.basicReads));
   } finally {
     await environment.close();
-    connector.close();
+    runner.close();
   }
   reporter.summary();
   return reporter.failed ? 1 : 0;
-}
-
-function bypassConflicts(config: AcceptanceConfig): string[] {
-  return FAMILIES.filter(
-    (f) => config.acceptance_tests[f]?.bypass_reason && config.acceptance_tests[f]?.tests?.length,
-  ).map((f) => `${f}: has both tests and a bypass_reason`);
 }

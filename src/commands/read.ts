@@ -2,7 +2,7 @@ import type { SyncOutput } from "../protocol/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import { loadConfigFile, readJsonFile } from "../config.js";
 import { configError } from "../errors.js";
-import { formatAjvErrors, validateConfiguredCatalog } from "../protocol/validate.js";
+import { formatAjvErrors, validateConfiguredCatalog, withoutUnsetOptionals } from "../protocol/validate.js";
 import { runRead } from "../read/run.js";
 
 export interface ReadOptions {
@@ -15,7 +15,7 @@ export interface ReadOptions {
 export async function read(options: ReadOptions, output: SyncOutput): Promise<void> {
   const syncStartedAt = new Date();
   const config = await loadConfigFile(options.config, syncStartedAt);
-  const catalog = await readJsonFile(options.catalog, "catalog");
+  const catalog = withoutUnsetOptionals("ConfiguredAirbyteCatalog", await readJsonFile(options.catalog, "catalog"));
   if (!validateConfiguredCatalog(catalog)) {
     throw configError(
       `The configured catalog is not valid: ${formatAjvErrors(validateConfiguredCatalog.errors).join("; ")}.`,

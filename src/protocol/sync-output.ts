@@ -12,6 +12,12 @@ export interface SyncOutput extends Log {
   records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void>;
   /** The stream's cursor after a finished window; `recordCount` records were written since the last one. */
   streamState(stream: string, streamState: Record<string, unknown>, recordCount: number): Promise<void>;
+  /**
+   * A full-refresh stream wrote its last record, `recordCount` of them since its last STATE. The
+   * Airbyte writer says so with a STATE (what CAT at strictness high and the CDK expect); a Singer
+   * tap keeps no bookmark for a FULL_TABLE stream, so the Singer writer has no such method.
+   */
+  fullRefreshComplete?(stream: string, recordCount: number): Promise<void>;
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void>;
   estimate(stream: string, rowEstimate: number): Promise<void>;
   traceError(error: ConnectorError, stream?: string): Promise<void>;

@@ -6,6 +6,7 @@ import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
 import type { SalesforceSourceSpec as RawConfig } from "../generated/config.js";
+import { FULL_REFRESH_COMPLETE } from "./full-refresh-state.js";
 
 /** Messages whose text is ours or Salesforce's, where a secret could be echoed. */
 const FREE_TEXT = new Set<AirbyteMessage["type"]>(["LOG", "TRACE", "CONNECTION_STATUS"]);
@@ -64,6 +65,11 @@ export class MessageWriter implements SyncOutput {
         sourceStats: { recordCount },
       },
     });
+  }
+
+  /** One STATE after a full-refresh stream's last record, marking it complete as the Python CDK does. */
+  fullRefreshComplete(stream: string, recordCount: number): Promise<void> {
+    return this.streamState(stream, { ...FULL_REFRESH_COMPLETE }, recordCount);
   }
 
   traceError(error: ConnectorError, stream?: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { configError } from "../errors.js";
 import { isObject } from "../util/is-object.js";
 import { parseTimestamp, STATE_CURSOR } from "../util/datetime.js";
+import { COMPLETION_KEYS } from "../protocol/full-refresh-state.js";
 
 export interface StreamCursor {
   cursorField: string;
@@ -112,7 +113,7 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
     );
   }
   const keys = Object.keys(state);
-  if (keys.length === 0) return undefined;
+  if (keys.every((key) => COMPLETION_KEYS.has(key))) return undefined;
   if (!Object.hasOwn(state, cursorField)) {
     throw unusable(name, `it has no ${cursorField} (its keys: ${keys.slice(0, 5).join(", ")})`);
   }

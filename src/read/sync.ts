@@ -111,7 +111,10 @@ async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx
   writer.info(`Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
   const sink = new StreamSink(plan.name, writer);
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
-  else await extract(ctx.client, config, plan, undefined, sink);
+  else {
+    await extract(ctx.client, config, plan, undefined, sink);
+    await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
+  }
   await writer.streamStatus(plan.name, "COMPLETE");
 }
 

@@ -70,7 +70,8 @@ export const SALESFORCE_TYPE_SCHEMAS = deepFreeze({
     format: "date-time",
     airbyte_type: "timestamp_with_timezone",
   }),
-  // Salesforce time fields carry no time zone; the API writes them as HH:mm:ss.SSSZ.
+  // Salesforce time fields carry no time zone (the API writes HH:mm:ss.SSSZ, a fixed "Z"): Airbyte's
+  // TimeWithoutTimezone. read writes HH:mm:ss, .sss only for real milliseconds (records.ts normalizeTime).
   time: nullable("string", {
     format: "time",
     airbyte_type: "time_without_timezone",

@@ -79,3 +79,21 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   return day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
+
+const SALESFORCE_TIME = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?Z?$/;
+
+/**
+ * A Salesforce time (both APIs write HH:mm:ss.SSSZ) as a time without time zone: Salesforce time
+ * values "aren't localized or associated with a time zone" (its docs on time fields), so the "Z" is
+ * not an offset and is dropped. HH:mm:ss is what both Airbyte's TimeWithoutTimezone and CAT's
+ * format check (strptime "%H:%M:%S") accept; real milliseconds are kept (.sss), as dropping them
+ * would lose data. Returns undefined for anything else.
+ */
+export function normalizeTime(text: string): string | undefined {
+  const m = SALESFORCE_TIME.exec(text);
+  if (!m) return undefined;
+  const [, hour, minute, second = "00", fraction = ""] = m;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
+  const millis = fraction.slice(0, 3).padEnd(3, "0");
+  return `${hour}:${minute}:${second}${millis === "000" ? "" : `.${millis}`}`;
+}

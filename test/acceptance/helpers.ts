@@ -7,13 +7,23 @@ export const repoRoot = resolve(import.meta.dirname, "../..");
 export const fixturesDir = join(repoRoot, "test/acceptance/fixtures");
 export const fixtureConnector = join(fixturesDir, "connector.mjs");
 
-/** The fixture acceptance config in a temp file, paths resolved in the fixtures folder, FIXTURE_MODE set. */
-export function fixtureConfig(mode: string, edit: (yaml: string) => string = (y) => y): string {
+/**
+ * The fixture acceptance config in a temp file, paths resolved in the fixtures folder, FIXTURE_MODE
+ * (and `env`) set for the connector.
+ */
+export function fixtureConfig(
+  mode: string,
+  edit: (yaml: string) => string = (y) => y,
+  env: Record<string, string> = {},
+): string {
   const yaml = readFileSync(join(fixturesDir, "acceptance-test-config.yml"), "utf8");
   const file = join(mkdtempSync(join(tmpdir(), "acceptance-test-")), "acceptance-test-config.yml");
+  const variables = Object.entries({ FIXTURE_MODE: mode, ...env })
+    .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+    .join("\n");
   writeFileSync(
     file,
-    `${edit(yaml)}\nbase_path: ${JSON.stringify(fixturesDir)}\ncustom_environment_variables:\n  FIXTURE_MODE: ${mode}\n`,
+    `${edit(yaml)}\nbase_path: ${JSON.stringify(fixturesDir)}\ncustom_environment_variables:\n${variables}\n`,
   );
   return file;
 }
@@ -23,6 +33,7 @@ export interface RunnerOutput {
   lines: string[];
   failed: string[];
   summary: string | undefined;
+  skipped: string[];
 }
 
 /** Runs the runner in-process (from the TypeScript sources) and collects its lines. */
@@ -38,5 +49,6 @@ export function fromLines(code: number, lines: string[]): RunnerOutput {
     lines,
     failed: lines.filter((l) => l.startsWith("FAIL ")).map((l) => l.slice(5).split(":")[0]!),
     summary: lines.find((l) => /^\d+ passed, \d+ failed$/.test(l)),
+    skipped: lines.filter((l) => l.startsWith("SKIP ")).map((l) => l.slice(5).split(":")[0]!),
   };
 }

@@ -10,6 +10,7 @@ import {
   records,
   states,
   widgetObject,
+  expectRefusedBeforeAnyJob,
   expectEachOnce,
   liveIds as fixtureLiveIds,
   type RecordData,
@@ -70,7 +71,17 @@ describe("full refresh through Bulk 2.0", () => {
       expect(row).toEqual(Object.fromEntries(Object.keys(row).map((k) => [k, source[k] ?? null])));
     }
     expect(rows.some((r) => typeof r.Quantity__c === "number" && typeof r.Active__c === "boolean")).toBe(true);
-    expect(states(run)).toEqual([]);
+    // One STATE after the last record marks the stream complete (the Python CDK's marker), with its count.
+    expect(states(run)).toEqual([
+      {
+        type: "STREAM",
+        stream: { stream_descriptor: { name: "Widget__c" }, stream_state: { __ab_no_cursor_state_message: true } },
+        sourceStats: { recordCount: rows.length },
+      },
+    ]);
+    const kinds = run.messages.map((m) => (m.type === "TRACE" ? (m.trace as { type: string }).type : m.type));
+    expect(kinds.lastIndexOf("RECORD")).toBeLessThan(kinds.indexOf("STATE"));
+    expect(kinds.indexOf("STATE")).toBeLessThan(kinds.lastIndexOf("STREAM_STATUS"));
     expect(streamStatuses(run, "Widget__c")).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
     const estimate = ofType(run, "TRACE").find((m) => (m.trace as { type: string }).type === "ESTIMATE");
     expect((estimate?.trace as { estimate: { row_estimate: number } }).estimate.row_estimate).toBe(rows.length);
@@ -395,13 +406,7 @@ describe("bad input fails before any Bulk job", () => {
     mutate(catalog);
     fake.resetCounts();
     const run = await read(config, catalog, state);
-    expect(run.code).toBe(1);
-    const errors = traceErrors(run);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.failure_type).toBe("config_error");
-    expect(errors[0]!.message).toMatch(pattern);
-    expect(fake.count("bulk2_create")).toBe(0);
-    expect(records(run)).toEqual([]);
+    expectRefusedBeforeAnyJob(fake, run, pattern);
   }
 
   it("an object the org does not have", () =>

@@ -73,8 +73,8 @@ const FALLBACK_FIELDS: Record<string, FakeFieldSpec[]> = {
   ],
 };
 
-function fromReference(name: string, file: string, fallbackPrefix: string): ObjectSpecInternal {
-  const describe = loadReference(file);
+function fromReference(name: string, file: string, fallbackPrefix: string, useReference: boolean): ObjectSpecInternal {
+  const describe = useReference ? loadReference(file) : undefined;
   if (describe) return { name, describe, records: DEFAULT_RECORDS };
   if (name === "Custom__c") {
     return {
@@ -137,10 +137,11 @@ export function allTypesFields(): FakeFieldSpec[] {
   return fields;
 }
 
-export function defaultObjects(): ObjectSpecInternal[] {
-  const account = fromReference("Account", "account_describe.json", "001");
-  const contact = fromReference("Contact", "contact_describe.json", "003");
-  const custom = fromReference("Custom__c", "custom__c_describe.json", "aB5");
+/** `useReference`: take the real describes from ../shared/reference where present. */
+export function defaultObjects(useReference = true): ObjectSpecInternal[] {
+  const account = fromReference("Account", "account_describe.json", "001", useReference);
+  const contact = fromReference("Contact", "contact_describe.json", "003", useReference);
+  const custom = fromReference("Custom__c", "custom__c_describe.json", "aB5", useReference);
   return [
     account,
     contact,

@@ -61,7 +61,9 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
   const extra = options.extraObjects ?? [];
   const replaced = new Set(extra.map((o) => o.name.toLowerCase()));
   const specs: ObjectSpecInternal[] = [
-    ...(options.objects ?? defaultObjects()).filter((o) => !replaced.has(o.name.toLowerCase())),
+    ...(options.objects ?? defaultObjects(options.referenceDescribes ?? true)).filter(
+      (o) => !replaced.has(o.name.toLowerCase()),
+    ),
     ...extra,
   ];
   const org = new Org(specs, now);

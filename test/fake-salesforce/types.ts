@@ -62,6 +62,12 @@ export interface FakeOptions {
   objects?: FakeObjectSpec[];
   /** Added to the default org; one named like a default object replaces it. */
   extraObjects?: FakeObjectSpec[];
+  /**
+   * The default org's Account, Contact and Custom__c use the real describes of ../shared/reference
+   * when that folder is present (default true). False always uses the generated shapes, for data
+   * that must not depend on what sits beside the repo (the acceptance tests' expected records).
+   */
+  referenceDescribes?: boolean;
   /** Default 100000. */
   dailyApiMax?: number;
   /** Default 0; every counted API call increments it (Sforce-Limit-Info and /limits show it). */

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { FakeObjectSpec, FakeSalesforce } from "../fake-salesforce/index.js";
-import { ofType, runCli, writeTempFiles, type CliRun } from "./cli.js";
+import { ofType, runCli, traceErrors, writeTempFiles, type CliRun } from "./cli.js";
 import { connectorConfig } from "./connector-config.js";
 
 /** A custom object with the field types a read must type correctly, and `count` generated rows. */
@@ -140,4 +140,15 @@ export async function discoverThenRead(
     "catalog.json": configured,
   });
   return { discovered, read };
+}
+
+/** A read refused as bad input: one config_error TRACE matching `pattern`, exit 1, no record, no Bulk job. */
+export function expectRefusedBeforeAnyJob(fake: FakeSalesforce, run: CliRun, pattern: RegExp): void {
+  expect(run.code).toBe(1);
+  const errors = traceErrors(run);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]!.failure_type).toBe("config_error");
+  expect(errors[0]!.message).toMatch(pattern);
+  expect(fake.count("bulk2_create")).toBe(0);
+  expect(records(run)).toEqual([]);
 }

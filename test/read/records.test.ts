@@ -118,7 +118,18 @@ describe("CSV value encoders", () => {
         ["1700-12-31", '"1700-12-31"'],
       ],
     ],
-    time: [TIME, [["03:04:05.000Z", '"03:04:05.000Z"']]],
+    // Salesforce writes HH:mm:ss.SSSZ; a time without zone (TimeWithoutTimezone) that CAT's format
+    // check (strptime %H:%M:%S) accepts, real milliseconds kept.
+    time: [
+      TIME,
+      [
+        ["03:04:05.000Z", '"03:04:05"'],
+        ["23:59:59.600Z", '"23:59:59.600"'],
+        ["03:04:05.1Z", '"03:04:05.100"'],
+        ["03:04:05", '"03:04:05"'],
+        ["03:04Z", '"03:04:00"'],
+      ],
+    ],
     string: [
       STRING,
       [
@@ -176,6 +187,9 @@ describe("CSV value encoders", () => {
     ["date-time", DATETIME, "2024-01-02T24:00:00Z"],
     ["date-time", DATETIME, "2024-01-02T03:04:05+2500"],
     ["date-time", DATETIME, "2024-01-02"],
+    ["time", TIME, "24:00:00.000Z"],
+    ["time", TIME, "03:04:05+01:00"],
+    ["time", TIME, "3 pm"],
     ["address (object)", ADDRESS, "1 Main St"],
   ];
   it.each(invalid)("%s: invalid %j -> null with a warning", (_kind, property, cell) => {

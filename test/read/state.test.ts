@@ -53,6 +53,23 @@ describe("parseInputState: accepted shapes", () => {
     ],
     ["a single STREAM message, not in an array", streamMessage("Account", { SystemModstamp: A }), { Account: A }],
     [
+      "STREAM message as pydantic writes it (null optional fields, extra keys)",
+      [
+        {
+          type: "STREAM",
+          stream: { stream_descriptor: { name: "Account", namespace: null }, stream_state: { SystemModstamp: A } },
+          global: null,
+          data: null,
+          sourceStats: null,
+          extra: { x: 1 },
+        },
+      ],
+      { Account: A },
+    ],
+    // A completed full refresh (this connector's and the Python CDK's markers): no cursor, read from the start.
+    ["full refresh complete", [streamMessage("Account", { __ab_no_cursor_state_message: true })], {}],
+    ["resumable full refresh complete", [streamMessage("Account", { __ab_full_refresh_sync_complete: true })], {}],
+    [
       "GLOBAL message (shared_state ignored)",
       [
         {

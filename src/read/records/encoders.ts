@@ -4,7 +4,7 @@
 // personal data, and this goes to the logs).
 import type { JsonSchema } from "../../protocol/types.js";
 import type { Log } from "../../log.js";
-import { normalizeDateTime } from "../../util/datetime.js";
+import { normalizeDateTime, normalizeTime } from "../../util/datetime.js";
 import {
   CANONICAL_INTEGER,
   canonicalNumber,
@@ -32,7 +32,8 @@ export function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"]
     case "boolean":
       return booleanEncoder(invalid);
     case "string":
-      return schema["format"] === "date-time" ? dateTimeEncoder(invalid) : STRING_ENCODER;
+      if (schema["format"] === "date-time") return normalizingEncoder(normalizeDateTime, invalid);
+      return schema["format"] === "time" ? normalizingEncoder(normalizeTime, invalid) : STRING_ENCODER;
     default:
       // Unions (anyType, json), objects (address, location) and schemas without a type.
       return anyEncoder(new Set(tags.length === 0 ? ["string"] : tags), invalid);
@@ -123,9 +124,10 @@ function booleanEncoder(invalid: () => string): Encoder {
   return typedEncoder(text, (value) => (typeof value === "boolean" ? String(value) : undefined), invalid);
 }
 
-function dateTimeEncoder(invalid: () => string): Encoder {
+/** Strings of one form (datetime, time): each value is normalised, or null with a warning. */
+function normalizingEncoder(normalize: (text: string) => string | undefined, invalid: () => string): Encoder {
   const text = (s: string): string => {
-    const normalized = normalizeDateTime(s);
+    const normalized = normalize(s);
     // The normalised forms contain only digits and -:.TZ+, nothing to escape.
     return normalized === undefined ? invalid() : `"${normalized}"`;
   };

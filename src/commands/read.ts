@@ -13,6 +13,7 @@ export interface ReadOptions {
   config: string;
   catalog: string;
   state?: string;
+  progress?: boolean;
 }
 
 /** Airbyte `read`: config, configured catalog and optional state from files. */
@@ -26,7 +27,7 @@ export async function read(options: ReadOptions, output: SyncOutput): Promise<vo
     );
   }
   const stateInput = options.state === undefined ? undefined : await readJsonFile(options.state, "state");
-  await runRead(config, catalog as ConfiguredAirbyteCatalog, stateInput, output, syncStartedAt);
+  await runRead(config, catalog as ConfiguredAirbyteCatalog, stateInput, output, syncStartedAt, options.progress);
 }
 
 /**
@@ -39,6 +40,7 @@ export async function runRead(
   stateInput: unknown,
   output: SyncOutput,
   syncStartedAt = new Date(),
+  liveProgress = false,
 ): Promise<void> {
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, (message) => void output.log("WARN", message));
@@ -46,5 +48,5 @@ export async function runRead(
     stateInput ?? null,
     plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
   );
-  await runSync(plans, states, { client, config, writer: output, syncStartedAt });
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress });
 }

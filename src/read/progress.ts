@@ -244,7 +244,8 @@ class LiveProgress implements SyncProgress {
     this.lastDrawAt = this.now();
     if (this.active.size === 0) return this.erase();
     const text = [...this.active].map((t) => compactProgress(t.snapshot())).join(" | ");
-    const width = Math.max(20, (this.terminal.columns ?? 80) - 1);
+    // A pty without a size reports 0 columns.
+    const width = Math.max(20, (this.terminal.columns || 80) - 1);
     this.terminalWrite(`\r${text.length > width ? `${text.slice(0, width - 1)}…` : text}\x1b[K`);
     this.visible = true;
   }

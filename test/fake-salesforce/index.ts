@@ -24,6 +24,7 @@ export type {
   RequestKind,
 } from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
+export { allTypesFields } from "./default-org.js";
 export { ALL_FIELD_TYPES } from "./describe-builder.js";
 export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";
 

@@ -35,6 +35,20 @@ const shown = relative(process.cwd(), outDir) || ".";
 const file = (name: string): string => join(outDir, name);
 const at = (name: string): string => join(shown, name);
 
+/** Every file the demo writes, in the order of its steps. */
+const DEMO_FILES = [
+  "config.json",
+  "check.jsonl",
+  "discovered.jsonl",
+  "catalog.json",
+  "read-1.jsonl",
+  "state-1.json",
+  "changes.json",
+  "read-2.jsonl",
+  "state-2.json",
+  "summary.json",
+];
+
 const print = (line = ""): void => void process.stdout.write(`${line}\n`);
 const fmt = (n: number): string => n.toLocaleString("en-US");
 const secs = (s: number): string => `${s.toFixed(1)} s`;
@@ -163,7 +177,10 @@ function printStates(states: StreamStateMessage[], n: number): void {
 
 /** The latest cursor a state file holds: the demo's changes are stamped just after it. */
 function latestCursor(states: StreamStateMessage[]): number {
-  return Math.max(...states.flatMap((s) => Object.values(s.stream.stream_state).map((v) => Date.parse(String(v)))));
+  const cursors = states.flatMap((s) => Object.values(s.stream.stream_state).map((v) => Date.parse(String(v))));
+  const latest = Math.max(...cursors.filter((ms) => Number.isFinite(ms)));
+  if (!Number.isFinite(latest)) throw new Error("the first read handed on no state: no stream read incrementally.");
+  return latest;
 }
 
 function applyChanges(fake: FakeSalesforce, after: number): Change[] {
@@ -217,8 +234,9 @@ function rerunCommands(): string[] {
 async function demo(): Promise<boolean> {
   const started = performance.now();
   if (!existsSync(connectorPath)) throw new Error(`${connectorPath} is missing: run npm run build first.`);
-  rmSync(outDir, { recursive: true, force: true });
+  // Only the demo's own files are replaced: --out may name a folder that holds others.
   mkdirSync(outDir, { recursive: true });
+  for (const name of DEMO_FILES) rmSync(file(name), { force: true });
   const fake = await startDemoFake();
   try {
     const total = Object.values(DEMO_RECORDS).reduce((a, b) => a + b, 0);
@@ -292,8 +310,7 @@ async function demo(): Promise<boolean> {
       seconds,
     });
     print();
-    print(`Files in ${shown}/: config.json, check.jsonl, discovered.jsonl, catalog.json, read-1.jsonl, state-1.json,`);
-    print(`  changes.json, read-2.jsonl, state-2.json, summary.json`);
+    print(`Files in ${shown}/: ${DEMO_FILES.join(", ")}`);
     print(`Rerun a step by hand (the fake stops with the demo; --serve starts it again):`);
     for (const line of rerunCommands()) print(`  ${line}`);
     print(`Done in ${secs(seconds)}; the fake Salesforce is stopped. Next: "Against a real org" in the README.`);
@@ -306,24 +323,26 @@ async function demo(): Promise<boolean> {
 /** --serve: the demo org (with its changes, when a first read's state is there) until Ctrl-C. */
 async function serve(): Promise<void> {
   if (!existsSync(file("config.json"))) throw new Error(`${at("config.json")} is missing: run npm run demo first.`);
-  const fake = await startDemoFake();
-  const statePath = file("state-1.json");
-  if (existsSync(statePath)) {
-    const changes = applyChanges(
-      fake,
-      latestCursor(JSON.parse(readFileSync(statePath, "utf8")) as StreamStateMessage[]),
-    );
-    print(`The demo's ${plural(changes.length, "change")} are made, stamped just after ${at("state-1.json")}.`);
-  }
-  const config = JSON.parse(readFileSync(file("config.json"), "utf8")) as Record<string, unknown>;
-  writeJson(file("config.json"), { ...config, login_url: fake.url });
-  print(`Fake Salesforce with the demo org at ${fake.url}; ${at("config.json")} points at it. Ctrl-C stops it.`);
-  for (const line of rerunCommands().slice(1)) print(`  ${line}`);
-  await new Promise<void>((done) => {
+  const stopped = new Promise<void>((done) => {
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
   });
-  await fake.stop();
+  const fake = await startDemoFake();
+  try {
+    const statePath = file("state-1.json");
+    if (existsSync(statePath)) {
+      const states = JSON.parse(readFileSync(statePath, "utf8")) as StreamStateMessage[];
+      const changes = applyChanges(fake, latestCursor(states));
+      print(`The demo's ${plural(changes.length, "change")} are made, stamped just after ${at("state-1.json")}.`);
+    }
+    const config = JSON.parse(readFileSync(file("config.json"), "utf8")) as Record<string, unknown>;
+    writeJson(file("config.json"), { ...config, login_url: fake.url });
+    print(`Fake Salesforce with the demo org at ${fake.url}; ${at("config.json")} points at it. Ctrl-C stops it.`);
+    for (const line of rerunCommands().slice(1)) print(`  ${line}`);
+    await stopped;
+  } finally {
+    await fake.stop();
+  }
 }
 
 try {

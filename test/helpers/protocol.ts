@@ -14,14 +14,15 @@ const projectProtocolPath = join(repoRoot, "schemas/airbyte_protocol.yaml");
 
 const validators = new Map<string, ValidateFunction>();
 
-function messageValidator(path: string): ValidateFunction {
-  let validator = validators.get(path);
+function definitionValidator(path: string, definition: string): ValidateFunction {
+  const key = `${path}#${definition}`;
+  let validator = validators.get(key);
   if (!validator) {
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(ajv);
     ajv.addSchema(parse(readFileSync(path, "utf8")) as object, "protocol");
-    validator = ajv.getSchema("protocol#/definitions/AirbyteMessage")!;
-    validators.set(path, validator);
+    validator = ajv.getSchema(`protocol#/definitions/${definition}`)!;
+    validators.set(key, validator);
   }
   return validator;
 }
@@ -32,12 +33,16 @@ function messageValidator(path: string): ValidateFunction {
  * folder is absent (so the check runs everywhere).
  */
 export function invalidMessages(messages: readonly unknown[], orProjectCopy = false): string[] {
+  return invalidAgainst("AirbyteMessage", messages, orProjectCopy);
+}
+
+/** Problems with each value that does not validate as the protocol's `definition` (e.g. ConfiguredAirbyteCatalog). */
+export function invalidAgainst(definition: string, values: readonly unknown[], orProjectCopy = true): string[] {
   const path = officialProtocolAvailable || !orProjectCopy ? officialProtocolPath : projectProtocolPath;
-  const validate = messageValidator(path);
+  const validate = definitionValidator(path, definition);
   const problems: string[] = [];
-  for (const message of messages) {
-    if (!validate(message))
-      problems.push(`${JSON.stringify(message).slice(0, 200)}: ${JSON.stringify(validate.errors)}`);
+  for (const value of values) {
+    if (!validate(value)) problems.push(`${JSON.stringify(value).slice(0, 200)}: ${JSON.stringify(validate.errors)}`);
   }
   return problems;
 }

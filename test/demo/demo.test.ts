@@ -236,4 +236,21 @@ describe("npm run demo", () => {
     );
     expect(code).toBe(0);
   });
+
+  it("stays a dev tool: neither the demo nor the fake is in dist/, the npm package or the Docker build context", async () => {
+    const pack = await runProcess("npm", ["pack", "--dry-run", "--json"], { cwd: repoRoot, timeoutMs: 60_000 });
+    expect(pack.code, pack.stderr).toBe(0);
+    const packed = (JSON.parse(pack.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    expect(packed.filter((path) => /^(demo|test|\.tools-build)\//.test(path) || /fake/i.test(path))).toEqual([]);
+    const built = readdirSync(join(repoRoot, "dist"), { recursive: true, encoding: "utf8" }).filter((f) =>
+      f.endsWith(".js"),
+    );
+    for (const name of built)
+      expect(readFileSync(join(repoRoot, "dist", name), "utf8"), name).not.toMatch(/fake-salesforce|\.\.\/demo\//);
+    // .dockerignore is an allow-list: only these top-level entries reach the image's build stage.
+    const allowed = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("!"));
+    expect(allowed.filter((line) => /demo|test/.test(line))).toEqual([]);
+  });
 });

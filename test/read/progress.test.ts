@@ -136,16 +136,17 @@ function fakeTerminal(isTTY: boolean): Terminal & { output: string[] } {
   };
 }
 
+/** A sync's progress on a fake clock, its LOG lines collected. */
+function started(options: { live: boolean; terminal?: Terminal; intervalMs: number }) {
+  const clock = fakeClock();
+  const logged: string[] = [];
+  const progress = startProgress({ ...options, log: async (m) => void logged.push(m), now: clock.now });
+  return { clock, logged, progress };
+}
+
 describe("startProgress", () => {
   it("LOG mode: one line per stream per interval, none after done", async () => {
-    const clock = fakeClock();
-    const logged: string[] = [];
-    const progress = startProgress({
-      live: false,
-      log: async (m) => void logged.push(m),
-      intervalMs: 1_000,
-      now: clock.now,
-    });
+    const { clock, logged, progress } = started({ live: false, intervalMs: 1_000 });
     const account = progress.stream("Account");
     const contact = progress.stream("Contact");
     account.estimate(4_000);
@@ -169,16 +170,8 @@ describe("startProgress", () => {
   });
 
   it("--progress without a terminal: LOG lines as usual", async () => {
-    const clock = fakeClock();
     const terminal = fakeTerminal(false);
-    const logged: string[] = [];
-    const progress = startProgress({
-      live: true,
-      terminal,
-      log: async (m) => void logged.push(m),
-      intervalMs: 10,
-      now: clock.now,
-    });
+    const { clock, logged, progress } = started({ live: true, terminal, intervalMs: 10 });
     const feed = progress.stream("Account");
     clock.advance(10);
     await feed.records(5);
@@ -187,17 +180,9 @@ describe("startProgress", () => {
   });
 
   it("--progress on a terminal: a live line redrawn in place, no LOG lines, erased before other output and at the end", async () => {
-    const clock = fakeClock();
     const terminal = fakeTerminal(true);
     const originalWrite = terminal.write;
-    const logged: string[] = [];
-    const progress = startProgress({
-      live: true,
-      terminal,
-      log: async (m) => void logged.push(m),
-      intervalMs: 10,
-      now: clock.now,
-    });
+    const { clock, logged, progress } = started({ live: true, terminal, intervalMs: 10 });
     const feed = progress.stream("Account");
     feed.estimate(1_000);
     await feed.records(100); // first batch: drawn at once
@@ -220,10 +205,9 @@ describe("startProgress", () => {
   });
 
   it("the live line fits the terminal's width", async () => {
-    const clock = fakeClock();
     const terminal = fakeTerminal(true);
     terminal.columns = 30;
-    const progress = startProgress({ live: true, terminal, log: async () => undefined, now: clock.now });
+    const { progress } = started({ live: true, terminal, intervalMs: 10 });
     const feeds = ["Account", "Contact", "Opportunity"].map((name) => progress.stream(name));
     for (const feed of feeds) await feed.records(1_000_000);
     progress.close();

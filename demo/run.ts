@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { startFakeSalesforce, type FakeSalesforce } from "../test/fake-salesforce/index.js";
+import { connectorConfig } from "../test/helpers/connector-config.js";
 import {
   apiByStream,
   apiFamily,
@@ -67,21 +68,13 @@ function startDemoFake(): Promise<FakeSalesforce> {
 }
 
 function demoConfig(fake: FakeSalesforce): Record<string, unknown> {
-  const c = fake.credentials;
-  return {
-    credentials: {
-      auth_type: "oauth2_refresh_token",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      refresh_token: c.refreshToken,
-    },
-    login_url: fake.url,
+  return connectorConfig(fake, {
     // The demo data spans 2023-2025; a small org needs few windows.
     start_date: "2023-01-01",
     stream_slice_step: "P365D",
     // Deleted records come too (IsDeleted = true), so a destination learns of deletes.
     source_action: "query_all",
-  };
+  });
 }
 
 const writeJson = (path: string, value: unknown): void => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);

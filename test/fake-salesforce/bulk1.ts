@@ -53,6 +53,8 @@ export interface Bulk1Batch {
   id: string;
   jobId: string;
   createdDate: string;
+  /** Real-clock creation time (performance.now()), for bulkJobLatencyMs. */
+  createdAtMs: number;
   systemModstamp: string;
   state: Bulk1BatchState;
   stateMessage?: string;
@@ -239,19 +241,35 @@ function batchFor(ctx: Ctx, job: Bulk1Job): Bulk1Batch {
   return batch;
 }
 
-/** One status read of a batch: Queued -> InProgress for N reads, then its outcome. */
+/**
+ * One status read of a batch: Queued -> InProgress for N reads and until bulkJobLatencyMs has passed
+ * since its creation, then its outcome.
+ */
 function observe(state: FakeState, b: Bulk1Batch): void {
   if (TERMINAL.has(b.state)) return;
   b.polls++;
   const n = state.opts.bulk1PollsUntilComplete;
+  const aged = performance.now() - b.createdAtMs >= state.opts.bulkJobLatencyMs;
   // A PK-chunked original batch is NotProcessed as soon as its chunks exist, i.e. right away.
-  if (b.outcome === "NotProcessed" || b.polls > n) {
+  if (b.outcome === "NotProcessed" || (b.polls > n && aged)) {
     b.state = b.outcome;
     if (b.outcome === "Failed") b.stateMessage = b.failMessage;
   } else {
     b.state = b.polls === 1 && n >= 2 ? "Queued" : "InProgress";
   }
   b.systemModstamp = now(state);
+}
+
+/**
+ * A job stops being open (FakeActivity) once aborted or failed, or closed with every batch in a
+ * final state as last read.
+ */
+function releaseIfDone(state: FakeState, job: Bulk1Job): void {
+  const done =
+    job.state === "Aborted" ||
+    job.state === "Failed" ||
+    (job.state === "Closed" && job.batches.every((b) => TERMINAL.has(b.state)));
+  if (done) state.activity.jobReleased("bulk1", job.id);
 }
 
 function readJobBody(ctx: Ctx): Record<string, string | undefined> {
@@ -370,6 +388,7 @@ export function bulk1CreateJob(ctx: Ctx): Result {
     batchById: new Map(),
   };
   state.bulk1Jobs.set(id15(job.id), job);
+  state.activity.jobOpened("bulk1", job.id);
   return jobResponse(ctx, job, 201);
 }
 
@@ -377,6 +396,7 @@ export function bulk1CreateJob(ctx: Ctx): Result {
 export function bulk1JobStatus(ctx: Ctx): Result {
   const job = jobFor(ctx);
   for (const b of job.batches) observe(ctx.state, b);
+  releaseIfDone(ctx.state, job);
   return jobResponse(ctx, job, 200);
 }
 
@@ -410,6 +430,7 @@ export function bulk1UpdateJob(ctx: Ctx): Result {
   }
   job.state = target;
   job.systemModstamp = now(ctx.state);
+  releaseIfDone(ctx.state, job);
   return jobResponse(ctx, job, 200);
 }
 
@@ -604,6 +625,7 @@ function addBatch(
     id: randomId("751", state.serial++),
     jobId: job.id,
     createdDate: created,
+    createdAtMs: performance.now(),
     systemModstamp: created,
     state: "Queued",
     polls: 0,
@@ -689,13 +711,16 @@ export function bulk1BatchList(ctx: Ctx): Result {
     observe(ctx.state, b);
     lines.push(" <batchInfo>", ...elements(batchFields(b), "  "), " </batchInfo>");
   }
+  releaseIfDone(ctx.state, job);
   return xmlDocument("batchInfoList", lines);
 }
 
 /** GET /services/async/{v}/job/{jobId}/batch/{batchId} */
 export function bulk1BatchStatus(ctx: Ctx): Result {
-  const batch = batchFor(ctx, jobFor(ctx));
+  const job = jobFor(ctx);
+  const batch = batchFor(ctx, job);
   observe(ctx.state, batch);
+  releaseIfDone(ctx.state, job);
   return batchResponse(batch, 200);
 }
 

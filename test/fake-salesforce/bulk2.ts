@@ -18,6 +18,8 @@ export interface BulkJob {
   plan: Plan;
   snapshot: Snapshot;
   createdDate: string;
+  /** Real-clock creation time (performance.now()), for bulkJobLatencyMs. */
+  createdAtMs: number;
   systemModstamp: string;
   state: JobState;
   polls: number;
@@ -105,6 +107,7 @@ export function createJob(ctx: Ctx): Result {
     plan,
     snapshot,
     createdDate: now,
+    createdAtMs: performance.now(),
     systemModstamp: now,
     state: "UploadComplete",
     polls: 0,
@@ -113,16 +116,21 @@ export function createJob(ctx: Ctx): Result {
     lineEnding,
   };
   state.jobs.set(job.id, job);
+  state.activity.jobOpened("bulk2", job.id);
   return json(200, jobInfo(ctx, job, false));
 }
 
-/** GET /services/data/vXX.X/jobs/query/{id}: UploadComplete/InProgress for N polls, then the outcome. */
+/**
+ * GET /services/data/vXX.X/jobs/query/{id}: UploadComplete/InProgress for N polls and until
+ * bulkJobLatencyMs has passed since creation, then the outcome.
+ */
 export function jobStatus(ctx: Ctx): Result {
   const job = jobFor(ctx);
   if (job.state !== "JobComplete" && job.state !== "Failed" && job.state !== "Aborted") {
     job.polls++;
     const n = ctx.state.opts.bulk2PollsUntilComplete;
-    if (job.polls > n) job.state = job.failing ? "Failed" : "JobComplete";
+    const aged = performance.now() - job.createdAtMs >= ctx.state.opts.bulkJobLatencyMs;
+    if (job.polls > n && aged) job.state = job.failing ? "Failed" : "JobComplete";
     else job.state = job.polls === 1 && n >= 2 ? "UploadComplete" : "InProgress";
     job.systemModstamp = ctx.state.opts.now().toISOString();
   }
@@ -153,13 +161,15 @@ export function abortJob(ctx: Ctx): Result {
   }
   job.state = "Aborted";
   job.systemModstamp = ctx.state.opts.now().toISOString();
+  ctx.state.activity.jobReleased("bulk2", job.id);
   return json(200, jobInfo(ctx, job, false));
 }
 
 /** DELETE /services/data/vXX.X/jobs/query/{id} */
 export function deleteJob(ctx: Ctx): Result {
-  jobFor(ctx);
-  ctx.state.jobs.delete(ctx.params[0] ?? "");
+  const job = jobFor(ctx);
+  ctx.state.jobs.delete(job.id);
+  ctx.state.activity.jobReleased("bulk2", job.id);
   return { status: 204 };
 }
 

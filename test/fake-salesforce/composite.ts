@@ -1,9 +1,55 @@
 // Composite (/composite) and Composite Batch (/composite/batch). Subrequests run through the
-// same route handlers as top-level requests (ctx.sub), without being counted or faulted.
-import { ApiError } from "./errors.js";
-import { json, parseJsonBody, type Ctx, type Result } from "./http.js";
+// same route handlers as top-level requests (ctx.sub), without being counted; request faults do not
+// reach them, `composite_subrequest` faults do.
+import { ApiError, serverUnavailable, unknownException } from "./errors.js";
+import { errorResult, json, parseJsonBody, type Ctx, type Result } from "./http.js";
+import type { SubrequestFaultSpec } from "./types.js";
 
 export const MAX_SUBREQUESTS = 25;
+/** Composite only: "Up to 5 of these subrequests can be sObject Collections or query operations". */
+export const MAX_QUERY_SUBREQUESTS = 5;
+
+/** Query, QueryAll (and their query locators) and sObject Collections resources. */
+const QUERY_OR_COLLECTION = /^\/?(?:services\/data\/)?v\d+\.\d+\/(?:query|queryAll|composite\/sobjects)(?:[/?]|$)/;
+
+function tooManyQueries(n: number): ApiError {
+  return new ApiError(
+    400,
+    "LIMIT_EXCEEDED",
+    `Exceeded max limit of query and sObject Collections subrequests : ${MAX_QUERY_SUBREQUESTS}. Number of such subrequests : ${n}`,
+  );
+}
+
+/** The error an injected `composite_subrequest` fault answers with. */
+function subrequestFault(spec: SubrequestFaultSpec): Result {
+  const error = {
+    http500: () => unknownException(),
+    http503: () => serverUnavailable(),
+    malformed_query: () => new ApiError(400, "MALFORMED_QUERY", "unexpected token: <EOF>"),
+    query_timeout: () => new ApiError(400, "QUERY_TIMEOUT", "Your query request was running for too long."),
+  }[spec.type]();
+  return errorResult(spec.message === undefined ? error : new ApiError(error.status, error.errorCode, spec.message));
+}
+
+/** Runs one subrequest, unless an injected fault answers for it. */
+function runSubrequest(
+  ctx: Ctx,
+  index: number,
+  method: string,
+  url: string,
+  body: unknown,
+  headers?: unknown,
+): Promise<Result> {
+  const fault = ctx.state.faults.takeSubrequest(url, index);
+  if (fault) return Promise.resolve(subrequestFault(fault));
+  return ctx.sub(method, url, body, headerMap(headers));
+}
+
+/** A subrequest's httpHeaders (e.g. Sforce-Query-Options), lower-cased like Node's request headers. */
+function headerMap(headers: unknown): Record<string, string> | undefined {
+  if (!headers || typeof headers !== "object") return undefined;
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+}
 
 const halted = (): unknown => [
   {
@@ -57,6 +103,8 @@ export async function composite(ctx: Ctx): Promise<Result> {
       throw new ApiError(400, "INVALID_INPUT", `Duplicate referenceId provided in the request: ${s.referenceId}`);
     refs.add(s.referenceId);
   }
+  const queries = (subs as Array<{ url: string }>).filter((s) => QUERY_OR_COLLECTION.test(s.url));
+  if (queries.length > MAX_QUERY_SUBREQUESTS) throw tooManyQueries(queries.length);
   const bodies = new Map<string, unknown>();
   const out: Array<{
     body: unknown;
@@ -64,8 +112,15 @@ export async function composite(ctx: Ctx): Promise<Result> {
     httpStatusCode: number;
     referenceId: string;
   }> = [];
-  for (const s of subs as Array<{ method: string; url: string; referenceId: string; body?: unknown }>) {
-    const r = await ctx.sub(s.method, substitute(s.url, bodies), s.body);
+  const list = subs as Array<{
+    method: string;
+    url: string;
+    referenceId: string;
+    body?: unknown;
+    httpHeaders?: unknown;
+  }>;
+  for (const [i, s] of list.entries()) {
+    const r = await runSubrequest(ctx, i, s.method, substitute(s.url, bodies), s.body, s.httpHeaders);
     const b = bodyOf(r);
     bodies.set(s.referenceId, b);
     out.push({ body: b, httpHeaders: {}, httpStatusCode: r.status, referenceId: s.referenceId });
@@ -100,7 +155,7 @@ export async function compositeBatch(ctx: Ctx): Promise<Result> {
   if (subs.length > MAX_SUBREQUESTS) throw tooMany(subs.length);
   const results: Array<{ statusCode: number; result: unknown }> = [];
   let failed = false;
-  for (const s of subs as Array<{ method?: unknown; url?: unknown; richInput?: unknown }>) {
+  for (const [i, s] of (subs as Array<{ method?: unknown; url?: unknown; richInput?: unknown }>).entries()) {
     if (failed && body.haltOnError === true) {
       results.push({
         statusCode: 412,
@@ -110,7 +165,7 @@ export async function compositeBatch(ctx: Ctx): Promise<Result> {
     }
     if (typeof s.method !== "string" || typeof s.url !== "string")
       throw new ApiError(400, "INVALID_INPUT", "Each batch request needs method and url");
-    const r = await ctx.sub(s.method, s.url, s.richInput);
+    const r = await runSubrequest(ctx, i, s.method, s.url, s.richInput);
     if (r.status >= 400) failed = true;
     results.push({ statusCode: r.status, result: r.status === 204 ? null : bodyOf(r) });
   }

@@ -1,6 +1,6 @@
-// Injected faults: each spec hits matching requests (or Bulk 1.0 batches) after skipping `after`
-// of them, `times` times.
-import type { BatchFaultSpec, FaultSpec, FaultType, RequestKind } from "./types.js";
+// Injected faults: each spec hits matching requests (or Bulk 1.0 batches, or Composite subrequests)
+// after skipping `after` of them, `times` times.
+import type { BatchFaultSpec, FaultSpec, FaultType, RequestKind, SubrequestFaultSpec } from "./types.js";
 
 interface ActiveFault {
   spec: FaultSpec;
@@ -23,7 +23,7 @@ export class Faults {
   take(kind: RequestKind): FaultType | undefined {
     let chosen: FaultType | undefined;
     for (const f of this.active) {
-      if (f.spec.kind === "bulk1_batch" || f.spec.kind !== kind) continue;
+      if (f.spec.kind === "bulk1_batch" || f.spec.kind === "composite_subrequest" || f.spec.kind !== kind) continue;
       if (this.hit(f, chosen === undefined)) chosen = f.spec.type;
     }
     return chosen;
@@ -35,6 +35,20 @@ export class Faults {
     for (const f of this.active) {
       if (f.spec.kind !== "bulk1_batch" || f.spec.type !== type) continue;
       if (this.hit(f, chosen === undefined)) chosen = f.spec;
+    }
+    return chosen;
+  }
+
+  /** The fault for the subrequest at `index` of a Composite request with this url, if any. */
+  takeSubrequest(url: string, index: number): SubrequestFaultSpec | undefined {
+    let chosen: SubrequestFaultSpec | undefined;
+    for (const f of this.active) {
+      const spec = f.spec;
+      if (spec.kind !== "composite_subrequest") continue;
+      if (spec.index !== undefined && spec.index !== index) continue;
+      if (spec.url !== undefined && !(typeof spec.url === "string" ? url.includes(spec.url) : spec.url.test(url)))
+        continue;
+      if (this.hit(f, chosen === undefined)) chosen = spec;
     }
     return chosen;
   }

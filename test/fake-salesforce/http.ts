@@ -20,8 +20,8 @@ export interface Ctx {
   body: string;
   /** A fault that the handler itself must enact (job_failed). */
   fault?: FaultType;
-  /** Runs a subrequest through the router (used by Composite). */
-  sub: (method: string, url: string, body?: unknown) => Promise<Result>;
+  /** Runs a subrequest through the router (used by Composite); `headers` add to the request's own. */
+  sub: (method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<Result>;
 }
 
 /** A lazily rendered body (Bulk results) that may be cut after some rows. */

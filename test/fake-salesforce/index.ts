@@ -1,6 +1,7 @@
 // Public entry point of the fake Salesforce server used by the connector's tests.
 // It is an independent implementation of Salesforce's documented behaviour: it imports nothing
 // from src/, and the connector must not be able to tell it from a real org.
+import { Activity } from "./activity.js";
 import { Sessions } from "./auth.js";
 import { buildOrgWithObjects, defaultObjects } from "./default-org.js";
 import { Faults } from "./faults.js";
@@ -11,7 +12,9 @@ import type { FakeState } from "./state.js";
 import type { FakeOptions, FakeSalesforce, RequestKind } from "./types.js";
 
 export type {
+  ApiFamily,
   BatchFaultSpec,
+  FakeActivity,
   FakeCredentials,
   FakeFieldSpec,
   FakeObjectSpec,
@@ -22,9 +25,19 @@ export type {
   RecordedRequest,
   RequestFaultSpec,
   RequestKind,
+  SubrequestFaultSpec,
 } from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
 export { allTypesFields } from "./default-org.js";
+export {
+  buildManySmallObjects,
+  buildTiedStampsObject,
+  buildWideObject,
+  updateRowsPerObject,
+  type ManySmallOptions,
+  type TiedStampsOptions,
+} from "./scenario-orgs.js";
+export { MAX_URI_AND_HEADER_BYTES } from "./request-limits.js";
 export { ALL_FIELD_TYPES } from "./describe-builder.js";
 export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";
 
@@ -41,18 +54,23 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
   ];
   const org = new Org(specs, now);
   const user = org.get("User");
+  // With a job latency, completion is time-based unless a poll count is also given.
+  const defaultPolls = options.bulkJobLatencyMs ? 0 : 2;
   const state: FakeState = {
     url: "",
     org,
     opts: {
       dailyApiMax: options.dailyApiMax ?? 100_000,
-      bulk2PollsUntilComplete: options.bulk2PollsUntilComplete ?? 2,
+      bulk2PollsUntilComplete: options.bulk2PollsUntilComplete ?? defaultPolls,
       defaultBulk2PageSize: options.defaultBulk2PageSize ?? 50_000,
       bulk2ResultsLatencyMs: options.bulk2ResultsLatencyMs ?? 0,
-      bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? 2,
+      bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? defaultPolls,
       bulk1ResultFileRows: options.bulk1ResultFileRows ?? 50_000,
       restBatchSize: options.restBatchSize ?? 2000,
       now,
+      requestLatencyMs: options.requestLatencyMs ?? 0,
+      authLatencyMs: options.authLatencyMs ?? options.requestLatencyMs ?? 0,
+      bulkJobLatencyMs: options.bulkJobLatencyMs ?? 0,
     },
     credentials: {
       clientId: "3MVG9fakeSalesforceClientId.0123456789",
@@ -68,6 +86,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     sessions: new Sessions(ORG_ID),
     faults: new Faults(),
     requests: [],
+    activity: new Activity(),
     apiCallsCounted: 0,
     apiUsed: options.dailyApiUsed ?? 0,
     apiDisabled: false,
@@ -90,9 +109,11 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     get apiCallsCounted() {
       return state.apiCallsCounted;
     },
+    activity: () => state.activity.snapshot(),
     resetCounts() {
       state.requests.length = 0;
       state.apiCallsCounted = 0;
+      state.activity.reset();
     },
     inject: (fault) => state.faults.inject(fault),
     clearFaults: () => state.faults.clear(),

@@ -1,8 +1,9 @@
 // The HTTP server and the request pipeline:
-// record -> injected fault -> authenticate -> API disabled? -> daily quota -> count -> handler,
-// with Sforce-Limit-Info on every /services/data and /services/async response.
+// record -> latency -> URI/header size -> injected fault -> authenticate -> API disabled? -> daily quota
+// -> count -> handler, with Sforce-Limit-Info on every /services/data and /services/async response.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { apiFamilyOf } from "./activity.js";
 import { bearerToken } from "./auth.js";
 import { renderBulk1Error } from "./bulk1.js";
 import {
@@ -15,8 +16,25 @@ import {
   unknownException,
 } from "./errors.js";
 import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from "./http.js";
+import { oversizedRequest } from "./request-limits.js";
 import { matchRoute, versionOf, type Route } from "./router.js";
 import { limitInfo, type FakeState } from "./state.js";
+import type { RecordedRequest } from "./types.js";
+
+/** Epoch ms with sub-ms precision, monotonic within a run. */
+export const clockMs = (): number => performance.timeOrigin + performance.now();
+
+/** Counts the request in flight until its response is finished or its connection closed. */
+function track(state: FakeState, res: ServerResponse, recorded: RecordedRequest): void {
+  const end = state.activity.begin(recorded.kind, apiFamilyOf(recorded.path));
+  const done = (): void => {
+    if (recorded.answeredAt !== undefined) return;
+    recorded.answeredAt = clockMs();
+    end();
+  };
+  res.once("finish", done);
+  res.once("close", done);
+}
 
 async function runHandler(ctx: Ctx, route: Route): Promise<Result> {
   const render = route.renderError ?? errorResult;
@@ -31,7 +49,7 @@ async function runHandler(ctx: Ctx, route: Route): Promise<Result> {
 
 /** Runs a Composite subrequest through the router: same handlers, no counting, no faults. */
 function subrequest(parent: Ctx) {
-  return async (method: string, url: string, body?: unknown): Promise<Result> => {
+  return async (method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Result> => {
     const full = url.startsWith("/") ? url : `/services/data/${url}`;
     const u = new URL(full, parent.state.url);
     const m = matchRoute(method, u.pathname);
@@ -48,6 +66,7 @@ function subrequest(parent: Ctx) {
       version: m.version,
       params: m.params.map((p) => decodeURIComponent(p)),
       query: u.searchParams,
+      headers: headers ? { ...parent.headers, ...headers } : parent.headers,
       body: body === undefined ? "" : JSON.stringify(body),
       fault: undefined,
     };
@@ -70,6 +89,7 @@ function soqlOf(kind: string, query: URLSearchParams, body: string): string | un
 }
 
 async function handle(state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const receivedAt = clockMs();
   const url = new URL(req.url ?? "/", state.url);
   const path = url.pathname;
   const method = (req.method ?? "GET").toUpperCase();
@@ -77,7 +97,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   const m = matchRoute(method, path);
   const kind = m.type === "route" ? (m.route.kindOf?.(body) ?? m.route.kind) : "other";
   const version = m.version || versionOf(path);
-  state.requests.push({
+  const recorded: RecordedRequest = {
     kind,
     method,
     path,
@@ -86,7 +106,14 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     body,
     soql: soqlOf(kind, url.searchParams, body),
     apiVersion: version || undefined,
-  });
+    receivedAt,
+  };
+  state.requests.push(recorded);
+  track(state, res, recorded);
+  const latency = apiFamilyOf(path) === "auth" ? state.opts.authLatencyMs : state.opts.requestLatencyMs;
+  if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+  const tooLong = oversizedRequest(req);
+  if (tooLong) return writeResult(res, tooLong, { gzip: false, truncate: false, extraHeaders: {} });
 
   const isAsyncPath = path.startsWith("/services/async/");
   const isApiPath = path.startsWith("/services/data/v") || isAsyncPath;
@@ -157,7 +184,8 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
 }
 
 export async function startServer(state: FakeState): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+  // Node refuses header blocks over 16 KiB itself; the fake answers Salesforce's limits instead.
+  const server: Server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     handle(state, req, res).catch((e: unknown) => {
       console.error("fake-salesforce: request failed", e);
       if (!res.headersSent) res.writeHead(500).end();

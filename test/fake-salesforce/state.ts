@@ -1,4 +1,5 @@
 // Shared mutable state of one fake server instance.
+import type { Activity } from "./activity.js";
 import type { Faults } from "./faults.js";
 import type { Org } from "./org.js";
 import type { Sessions } from "./auth.js";
@@ -16,6 +17,9 @@ export interface ResolvedOptions {
   bulk1ResultFileRows: number;
   restBatchSize: number;
   now: () => Date;
+  requestLatencyMs: number;
+  authLatencyMs: number;
+  bulkJobLatencyMs: number;
 }
 
 export interface FakeState {
@@ -28,6 +32,8 @@ export interface FakeState {
   sessions: Sessions;
   faults: Faults;
   requests: RecordedRequest[];
+  /** In-flight requests and open Bulk jobs, with peaks. */
+  activity: Activity;
   apiCallsCounted: number;
   apiUsed: number;
   apiDisabled: boolean;

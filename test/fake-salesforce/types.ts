@@ -83,6 +83,23 @@ export interface FakeOptions {
   restBatchSize?: number;
   /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */
   now?: () => Date;
+  /**
+   * Every request to an API path (`/services/data`, `/services/async`) answers after this many ms,
+   * whatever its outcome, as a real org's network and server time; default 0. Measured on the real
+   * clock, not `now`.
+   */
+  requestLatencyMs?: number;
+  /**
+   * The same for every other request (OAuth token/revoke, SOAP login, identity URL, the `/services/data`
+   * version list); default requestLatencyMs.
+   */
+  authLatencyMs?: number;
+  /**
+   * A Bulk 2.0 job is not JobComplete (or Failed), and a Bulk 1.0 batch not Completed (or Failed),
+   * before this many ms after its creation (real clock); default 0. When set, the polls options above
+   * default to 0; if both are set, both must hold.
+   */
+  bulkJobLatencyMs?: number;
 }
 
 export interface RecordedRequest {
@@ -97,6 +114,10 @@ export interface RecordedRequest {
   soql?: string;
   /** API version from the path (`62.0`), when the path has one. */
   apiVersion?: string;
+  /** When it arrived: epoch ms with sub-ms precision (performance.timeOrigin + performance.now()). */
+  receivedAt: number;
+  /** When its response was finished or its connection closed (same clock); absent while in flight. */
+  answeredAt?: number;
 }
 
 export type FaultType =
@@ -128,7 +149,53 @@ export interface BatchFaultSpec {
   message?: string;
 }
 
-export type FaultSpec = RequestFaultSpec | BatchFaultSpec;
+/**
+ * A failure of ONE Composite (or Composite Batch) subrequest, answered inside the 200 Composite
+ * response while the other subrequests run normally. Counted per matching subrequest, across requests.
+ * - `http500`: 500 UNKNOWN_EXCEPTION; `http503`: 503 SERVER_UNAVAILABLE;
+ * - `malformed_query`: 400 MALFORMED_QUERY; `query_timeout`: 400 QUERY_TIMEOUT.
+ */
+export interface SubrequestFaultSpec {
+  kind: "composite_subrequest";
+  type: "http500" | "http503" | "malformed_query" | "query_timeout";
+  /** Matches the subrequest's url (after @{ref} substitution): a RegExp, or a substring. Default: any. */
+  url?: RegExp | string;
+  /** Matches the subrequest's 0-based position in its request. Default: any. */
+  index?: number;
+  /** How many matching subrequests it hits (default 1); Infinity = persistent. */
+  times?: number;
+  /** Skip this many matching subrequests first (default 0). */
+  after?: number;
+  /** Replaces the error body's message. */
+  message?: string;
+}
+
+export type FaultSpec = RequestFaultSpec | BatchFaultSpec | SubrequestFaultSpec;
+
+/** The API a request belongs to: logins ("auth"), REST incl. Composite, Bulk 2.0 (`/jobs/`), Bulk 1.0. */
+export type ApiFamily = "auth" | "rest" | "bulk2" | "bulk1";
+
+/**
+ * Requests in flight (from arrival until the response is finished or the connection closed,
+ * latency included) and Bulk jobs open, with their peaks since start or the last resetCounts().
+ * Open: a Bulk 2.0 job from its creation until it is deleted or aborted; a Bulk 1.0 job from its
+ * creation until it is aborted, or closed with every batch in a final state (Completed, Failed,
+ * NotProcessed, as last read by a status request).
+ */
+export interface FakeActivity {
+  inFlight: number;
+  maxInFlight: number;
+  /** Peak of REST, Bulk 2.0 and Bulk 1.0 requests together (logins left out). */
+  maxApiInFlight: number;
+  inFlightByApi: Record<ApiFamily, number>;
+  maxInFlightByApi: Record<ApiFamily, number>;
+  /** Only kinds seen since the reset. */
+  maxInFlightByKind: Partial<Record<RequestKind, number>>;
+  openBulkJobs: number;
+  maxOpenBulkJobs: number;
+  maxOpenBulkJobsByApi: { bulk2: number; bulk1: number };
+  openBulkJobIds: string[];
+}
 
 export interface FakeCredentials {
   clientId: string;
@@ -145,6 +212,9 @@ export interface FakeSalesforce {
   readonly requests: RecordedRequest[];
   count(kind?: RequestKind): number;
   readonly apiCallsCounted: number;
+  /** In-flight requests and open Bulk jobs now, with their peaks. */
+  activity(): FakeActivity;
+  /** Clears the request log and the API call counter; peaks restart from what is in flight/open now. */
   resetCounts(): void;
   inject(fault: FaultSpec): void;
   clearFaults(): void;

@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import type { FakeObjectSpec, FakeSalesforce } from "../fake-salesforce/index.js";
 import { ofType, runCli, writeTempFiles, type CliRun } from "./cli.js";
+import { connectorConfig } from "./connector-config.js";
 
 /** A custom object with the field types a read must type correctly, and `count` generated rows. */
 export function widgetObject(count: number, name = "Widget__c"): FakeObjectSpec {
@@ -25,18 +26,7 @@ export function widgetObject(count: number, name = "Widget__c"): FakeObjectSpec 
 }
 
 export function baseConfig(fake: FakeSalesforce, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const c = fake.credentials;
-  return {
-    credentials: {
-      auth_type: "oauth2_refresh_token",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      refresh_token: c.refreshToken,
-    },
-    login_url: fake.url,
-    start_date: "2020-01-01",
-    ...overrides,
-  };
+  return connectorConfig(fake, { start_date: "2020-01-01", ...overrides });
 }
 
 interface DiscoveredStream {

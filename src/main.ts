@@ -81,7 +81,8 @@ program
   .requiredOption("--config <path>", "config JSON file")
   .requiredOption("--catalog <path>", "configured catalog JSON file")
   .option("--state <path>", "state JSON file")
-  .action((options: { config: string; catalog: string; state?: string }) =>
+  .option("--progress", "a live progress line on stderr when it is a terminal (instead of progress LOG lines)")
+  .action((options: { config: string; catalog: string; state?: string; progress?: boolean }) =>
     run(async () => {
       await read(options, writer);
     }),

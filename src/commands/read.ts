@@ -9,6 +9,7 @@ export interface ReadOptions {
   config: string;
   catalog: string;
   state?: string;
+  progress?: boolean;
 }
 
 /** Airbyte `read`: config, configured catalog and optional state from files. */
@@ -22,5 +23,8 @@ export async function read(options: ReadOptions, output: SyncOutput): Promise<vo
     );
   }
   const stateInput = options.state === undefined ? undefined : await readJsonFile(options.state, "state");
-  await runRead(config, catalog as ConfiguredAirbyteCatalog, stateInput, output, syncStartedAt);
+  await runRead(config, catalog as ConfiguredAirbyteCatalog, stateInput, output, {
+    syncStartedAt,
+    liveProgress: options.progress,
+  });
 }

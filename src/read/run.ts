@@ -15,7 +15,7 @@ export async function runRead(
   catalog: ConfiguredAirbyteCatalog,
   stateInput: unknown,
   output: SyncOutput,
-  syncStartedAt = new Date(),
+  { syncStartedAt = new Date(), liveProgress = false }: { syncStartedAt?: Date; liveProgress?: boolean } = {},
 ): Promise<void> {
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, output.warn);
@@ -23,5 +23,5 @@ export async function runRead(
     stateInput ?? null,
     plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
   );
-  await runSync(plans, states, { client, config, writer: output, syncStartedAt });
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress });
 }

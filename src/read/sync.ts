@@ -11,12 +11,15 @@ import type { RecordSink } from "./extractor.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
+import { startProgress, type StreamProgressFeed } from "./progress.js";
 
 export interface SyncContext {
   client: SalesforceClient;
   config: Config;
   writer: SyncOutput;
   syncStartedAt: Date;
+  /** `--progress`: a live progress line on stderr (when a terminal) instead of progress LOG lines. */
+  liveProgress?: boolean;
 }
 
 /**
@@ -27,10 +30,13 @@ export interface SyncContext {
  */
 export async function runSync(plans: StreamPlan[], states: Map<string, StreamCursor>, ctx: SyncContext): Promise<void> {
   const failed: Array<{ name: string; error: ConnectorError }> = [];
+  const progress = startProgress({ live: ctx.liveProgress === true, log: ctx.writer.info });
   for (const plan of plans) {
+    const streamProgress = progress.stream(plan.name);
     try {
-      await syncStream(plan, states.get(plan.name), ctx);
+      await syncStream(plan, states.get(plan.name), ctx, streamProgress);
     } catch (caught) {
+      streamProgress.done();
       const error = streamError(caught, plan);
       failed.push({ name: plan.name, error });
       await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
@@ -39,6 +45,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
       if (caught instanceof ApiAllowanceError) break;
     }
   }
+  progress.close();
   const usage = ctx.client.usage;
   ctx.writer.info(
     `Sent ${usage.requestsSent} Salesforce API requests${usage.used !== undefined ? `; the org has used ${usage.used} of ${usage.max} today` : ""}.`,
@@ -103,18 +110,24 @@ function streamError(caught: unknown, plan: StreamPlan): ConnectorError {
   return asConnectorError(caught);
 }
 
-async function syncStream(plan: StreamPlan, state: StreamCursor | undefined, ctx: SyncContext): Promise<void> {
+async function syncStream(
+  plan: StreamPlan,
+  state: StreamCursor | undefined,
+  ctx: SyncContext,
+  progress: StreamProgressFeed,
+): Promise<void> {
   const { writer, config } = ctx;
   await writer.streamStatus(plan.name, "STARTED");
   const api = plan.api === "bulk" ? `Bulk API ${config.spec.bulk_api.version}` : `REST (${plan.restReason})`;
   const mode = plan.incremental ? "incremental" : "full refresh";
   writer.info(`Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
-  const sink = new StreamSink(plan.name, writer);
+  const sink = new StreamSink(plan.name, writer, progress);
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
   else {
     await extract(ctx.client, config, plan, undefined, sink);
     await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
   }
+  progress.done();
   await writer.streamStatus(plan.name, "COMPLETE");
 }
 
@@ -158,7 +171,7 @@ async function syncIncremental(
   if (from >= end) await emitState(end);
 }
 
-/** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates. */
+/** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates, progress. */
 class StreamSink implements RecordSink {
   private running = false;
   private windowRecords = 0;
@@ -170,6 +183,7 @@ class StreamSink implements RecordSink {
   constructor(
     private readonly name: string,
     private readonly writer: SyncOutput,
+    private readonly progress: StreamProgressFeed,
   ) {
     this.log = writer;
   }
@@ -181,11 +195,13 @@ class StreamSink implements RecordSink {
     }
     await this.writer.records(this.name, batch, Date.now());
     this.windowRecords += batch.length;
+    await this.progress.records(batch.length);
   }
 
   async estimate(rows: number): Promise<void> {
     this.windowEstimate = rows;
     await this.writer.estimate(this.name, this.estimatedBefore + rows);
+    this.progress.estimate(this.estimatedBefore + rows);
   }
 
   windowDone(): void {

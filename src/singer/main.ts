@@ -19,6 +19,7 @@ interface TapOptions {
   properties?: string;
   state?: string;
   about?: boolean;
+  progress?: boolean;
   format: "json" | "markdown";
 }
 
@@ -37,6 +38,7 @@ const program = new Command()
   .option("--properties <file>", "the same as --catalog (older Singer runners)")
   .option("--state <file>", "state from a previous run: the value of its last STATE message")
   .option("--about", "print the tap's name, version, capabilities and settings")
+  .option("--progress", "a live progress line on stderr when it is a terminal (instead of progress log lines)")
   .addOption(new Option("--format <format>", "format of --about").choices(["json", "markdown"]).default("markdown"))
   .showHelpAfterError()
   .exitOverride((err) => {
@@ -96,7 +98,10 @@ async function syncCommand(options: TapOptions, configPath: string, logger: Sing
     return;
   }
   try {
-    await runRead(config, selection.catalog, toAirbyteStateInput(bookmarks), writer, syncStartedAt);
+    await runRead(config, selection.catalog, toAirbyteStateInput(bookmarks), writer, {
+      syncStartedAt,
+      liveProgress: options.progress,
+    });
   } finally {
     // Records and states already produced go out even when the sync fails.
     await writer.flush();

@@ -30,6 +30,7 @@ export type {
   SubrequestFaultSpec,
 } from "./types.js";
 export { buildOrgWithObjects, defaultObjects };
+export { allTypesFields } from "./default-org.js";
 export {
   buildManySmallObjects,
   buildTiedStampsObject,

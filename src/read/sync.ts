@@ -9,6 +9,7 @@ import { extract, type RecordSink } from "./extract.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
+import { stoppedBy, type SyncStoppedError } from "../shutdown.js";
 
 export interface SyncContext {
   client: SalesforceClient;
@@ -21,14 +22,23 @@ export interface SyncContext {
  * Reads the planned streams one after another. Incremental streams read half-open windows
  * [from, to) on their cursor and emit STATE = `to` only after the window's last record, so an
  * interrupted sync resumes at the last finished window. A failing stream is reported and the
- * others still run; a stop for the org's API quota stops them all.
+ * others still run; a stop for the org's API quota stops them all, as does a SIGTERM/SIGINT (the
+ * window being read then gets no STATE).
  */
 export async function runSync(plans: StreamPlan[], states: Map<string, StreamCursor>, ctx: SyncContext): Promise<void> {
   const failed: Array<{ name: string; error: ConnectorError }> = [];
+  let stopped: SyncStoppedError | undefined;
   for (const plan of plans) {
+    stopped = stoppedBy();
+    if (stopped) break;
     try {
       await syncStream(plan, states.get(plan.name), ctx);
     } catch (caught) {
+      stopped = stoppedBy();
+      if (stopped) {
+        await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
+        break;
+      }
       const error = streamError(caught, plan);
       failed.push({ name: plan.name, error });
       await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
@@ -42,6 +52,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
     "INFO",
     `Sent ${usage.requestsSent} Salesforce API requests${usage.used !== undefined ? `; the org has used ${usage.used} of ${usage.max} today` : ""}.`,
   );
+  if (stopped) throw stopped;
   if (failed.length > 0) {
     const first = failed[0]!.error;
     throw new ConnectorError(

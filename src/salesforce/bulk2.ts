@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
 import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
+import { pause } from "../shutdown.js";
 
 /**
  * Bulk API 2.0 query jobs. jsforce's bulk2.query() result stream is not used: it sends no
@@ -63,7 +63,7 @@ export async function waitForJob(
   const deadline = Date.now() + settings.timeoutMs;
   let delay = settings.firstDelayMs;
   for (;;) {
-    await sleep(delay);
+    await pause(delay);
     const job = await client.json<Bulk2JobInfo>(`/jobs/query/${jobId}`);
     if (job.state === "JobComplete") return job;
     if (job.state === "Failed" || job.state === "Aborted") throw new BulkJobFailedError(job);

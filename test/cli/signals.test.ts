@@ -2,22 +2,24 @@
 // the image runs as PID 1; image.test.ts sends the same signal to the container). The fake answers
 // each Bulk 2.0 results page after PAGE_LATENCY_MS: a signal sent SIGNAL_DELAY_MS after the first
 // window's STATE lands while the second window's only page is in flight.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Ajv } from "ajv";
-import addFormats from "ajv-formats";
-import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { cliPath, FAST_RETRIES, repoRoot, writeTempFiles, type CliRun } from "../helpers/cli.js";
+import { cliPath, FAST_RETRIES, writeTempFiles, type CliRun } from "../helpers/cli.js";
 import { baseConfig, configuredCatalog, liveIds, readOnce, widgetObject } from "../helpers/read-fixtures.js";
 import { invalidSingerMessages, runTap, tapPath } from "../helpers/singer.js";
-import { runUntil, type SignalledRun } from "../helpers/signals.js";
+import {
+  airbyteShape,
+  expectNoStatePastUndelivered,
+  invalidAirbyteMessages,
+  runUntil,
+  singerShape,
+  type Line,
+  type SignalledRun,
+} from "../helpers/signals.js";
 
 const PAGE_LATENCY_MS = 3000;
 const SIGNAL_DELAY_MS = 1000;
 const STREAM = "Widget__c";
-type Line = { type: string; [key: string]: unknown };
 
 let fake: FakeSalesforce;
 let config: Record<string, unknown>;
@@ -37,53 +39,9 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-// The project's copy of the official Airbyte protocol schema.
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats.default(ajv);
-ajv.addSchema(parseYaml(readFileSync(join(repoRoot, "schemas/airbyte_protocol.yaml"), "utf8")) as object, "p");
-const validMessage = ajv.getSchema("p#/definitions/AirbyteMessage")!;
-
 const isType = (type: string) => (line: Line) => line.type === type;
 /** The first window's STATE is out: SIGNAL_DELAY_MS later the next window's page is in flight. */
 const afterFirstState = (lines: Line[]): boolean => lines.some(isType("STATE"));
-
-/** The fake's live records whose cursor is before `cursor`: what a STATE at `cursor` promises was delivered. */
-function idsBefore(cursor: string): string[] {
-  const ids = new Set(liveIds(fake, STREAM));
-  return [...fake.records(STREAM)]
-    .filter((r) => ids.has(r.Id as string) && Date.parse(String(r.SystemModstamp)) < Date.parse(cursor))
-    .map((r) => r.Id as string);
-}
-
-/** Each STATE's cursor is covered: every record before it in the output, nothing missing. */
-function expectNoStatePastUndelivered(
-  lines: Line[],
-  recordId: (line: Line) => string | undefined,
-  stateCursor: (line: Line) => string | undefined,
-): string {
-  const delivered = new Set<string>();
-  let last: string | undefined;
-  for (const line of lines) {
-    const id = recordId(line);
-    if (id !== undefined) delivered.add(id);
-    const cursor = stateCursor(line);
-    if (cursor === undefined) continue;
-    expect(
-      idsBefore(cursor).filter((i) => !delivered.has(i)),
-      `records before the STATE at ${cursor}`,
-    ).toEqual([]);
-    last = cursor;
-  }
-  expect(last, "a STATE before the signal").toBeDefined();
-  return last!;
-}
-
-const airbyteRecordId = (line: Line): string | undefined =>
-  line.type === "RECORD" ? ((line.record as { data: { Id: string } }).data.Id as string) : undefined;
-const airbyteStateCursor = (line: Line): string | undefined =>
-  line.type === "STATE"
-    ? (line.state as { stream: { stream_state: { SystemModstamp: string } } }).stream.stream_state.SystemModstamp
-    : undefined;
 
 async function readUntilSignal(signal: NodeJS.Signals, when: (lines: Line[]) => boolean, env = {}, delayMs = 0) {
   const files = writeTempFiles({ "config.json": config, "catalog.json": catalog });
@@ -131,7 +89,7 @@ describe("SIGTERM during a read (Airbyte)", () => {
   });
 
   it("every line is a valid Airbyte message; it ends with INCOMPLETE and one transient TRACE error", () => {
-    expect(run.lines.filter((m) => !validMessage(m))).toEqual([]);
+    expect(invalidAirbyteMessages(run.lines)).toEqual([]);
     const statuses = run.lines
       .filter((m) => m.type === "TRACE" && (m.trace as { type: string }).type === "STREAM_STATUS")
       .map((m) => (m.trace as { stream_status: { status: string } }).stream_status.status);
@@ -147,11 +105,13 @@ describe("SIGTERM during a read (Airbyte)", () => {
   });
 
   it("no STATE past undelivered records; a read from the last STATE delivers the rest", async () => {
-    const lastCursor = expectNoStatePastUndelivered(run.lines, airbyteRecordId, airbyteStateCursor);
+    const lastCursor = expectNoStatePastUndelivered(fake, STREAM, run.lines, airbyteShape);
     const lastState = run.lines.filter(isType("STATE")).at(-1)!.state;
     const resumed: CliRun = await readOnce(config, catalog, [lastState]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const all = new Set([...run.lines, ...resumed.messages].map(airbyteRecordId).filter((id) => id !== undefined));
+    const all = new Set(
+      [...run.lines, ...resumed.messages].map(airbyteShape.recordId).filter((id) => id !== undefined),
+    );
     expect(liveIds(fake, STREAM).filter((id) => !all.has(id))).toEqual([]);
     // The resumed read starts at the last STATE (less the 10-minute lookback), not at the start date.
     const resumedCursors = resumed.messages
@@ -165,7 +125,7 @@ describe("other signals and waits", () => {
   it("SIGINT stops a read the same way, exit code 130", async () => {
     const { run } = await readUntilSignal("SIGINT", (lines) => lines.some(isType("RECORD")));
     expectStopped(run, 130);
-    expect(run.lines.filter((m) => !validMessage(m))).toEqual([]);
+    expect(invalidAirbyteMessages(run.lines)).toEqual([]);
     expect(JSON.stringify(run.lines.at(-1))).toMatch(/Stopped by SIGINT/);
   }, 60_000);
 
@@ -208,13 +168,8 @@ describe("SIGTERM during a sync (Singer tap)", () => {
     expectStopped(run, 143);
     expect(invalidSingerMessages(run.lines)).toEqual([]);
     expect(run.stderr).toMatch(/^CRITICAL Stopped by SIGTERM /m);
-    const singerRecordId = (line: Line): string | undefined =>
-      line.type === "RECORD" ? ((line.record as { Id: string }).Id as string) : undefined;
-    const singerStateCursor = (line: Line): string | undefined =>
-      line.type === "STATE"
-        ? (line.value as { bookmarks: Record<string, { SystemModstamp: string }> }).bookmarks[STREAM]!.SystemModstamp
-        : undefined;
-    expectNoStatePastUndelivered(run.lines, singerRecordId, singerStateCursor);
+    const shape = singerShape(STREAM);
+    expectNoStatePastUndelivered(fake, STREAM, run.lines, shape);
     expect(run.lines.slice(run.linesBeforeSignal).filter((m) => m.type === "RECORD" || m.type === "STATE")).toEqual([]);
     const lastState = run.lines.filter(isType("STATE")).at(-1)!.value;
     const state = writeTempFiles({ "state.json": lastState })["state.json"]!;
@@ -228,7 +183,7 @@ describe("SIGTERM during a sync (Singer tap)", () => {
           .filter(Boolean)
           .map((l) => JSON.parse(l) as Line),
       ]
-        .map(singerRecordId)
+        .map(shape.recordId)
         .filter((id) => id !== undefined),
     );
     expect(liveIds(fake, STREAM).filter((id) => !ids.has(id))).toEqual([]);

@@ -1,5 +1,15 @@
 import { spawn } from "node:child_process";
-import { jsonLines } from "./cli.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { parse as parseYaml } from "yaml";
+import { expect } from "vitest";
+import type { FakeSalesforce } from "../fake-salesforce/index.js";
+import { jsonLines, repoRoot } from "./cli.js";
+import { liveIds } from "./read-fixtures.js";
+
+export type Line = { type: string; [key: string]: unknown };
 
 export interface SignalledRun {
   code: number | null;
@@ -10,7 +20,7 @@ export interface SignalledRun {
   /** Milliseconds from the signal to the process's exit; undefined when `when` never held. */
   stopMs: number | undefined;
   /** Every stdout line parsed as JSON, and how many of them had arrived when the signal was sent. */
-  lines: Array<{ type: string; [key: string]: unknown }>;
+  lines: Line[];
   linesBeforeSignal: number;
 }
 
@@ -24,7 +34,7 @@ export function runUntil(
   args: string[],
   options: {
     signal: NodeJS.Signals;
-    when: (lines: Array<{ type: string; [key: string]: unknown }>, stderr: string) => boolean;
+    when: (lines: Line[], stderr: string) => boolean;
     delayMs?: number;
     onSignal?: () => void;
     env?: Record<string, string>;
@@ -79,4 +89,71 @@ export function runUntil(
       });
     });
   });
+}
+
+/** How a protocol's output names a record's Id and a STATE's cursor (undefined: not that kind of line). */
+export interface OutputShape {
+  recordId(line: Line): string | undefined;
+  stateCursor(line: Line): string | undefined;
+}
+
+export const airbyteShape: OutputShape = {
+  recordId: (line) => (line.type === "RECORD" ? (line.record as { data: { Id: string } }).data.Id : undefined),
+  stateCursor: (line) =>
+    line.type === "STATE"
+      ? (line.state as { stream: { stream_state: { SystemModstamp: string } } }).stream.stream_state.SystemModstamp
+      : undefined,
+};
+
+export const singerShape = (stream: string): OutputShape => ({
+  recordId: (line) => (line.type === "RECORD" ? (line.record as { Id: string }).Id : undefined),
+  stateCursor: (line) =>
+    line.type === "STATE"
+      ? (line.value as { bookmarks: Record<string, { SystemModstamp: string }> }).bookmarks[stream]?.SystemModstamp
+      : undefined,
+});
+
+/**
+ * No STATE past undelivered records: for each STATE, every live record of the fake whose cursor is
+ * before the STATE's came out before it. Returns the last STATE's cursor (there must be one).
+ */
+export function expectNoStatePastUndelivered(
+  fake: FakeSalesforce,
+  stream: string,
+  lines: readonly Line[],
+  shape: OutputShape,
+): string {
+  const live = new Set(liveIds(fake, stream));
+  const rows = [...fake.records(stream)].filter((r) => live.has(r.Id as string));
+  const delivered = new Set<string>();
+  let last: string | undefined;
+  for (const line of lines) {
+    const id = shape.recordId(line);
+    if (id !== undefined) delivered.add(id);
+    const cursor = shape.stateCursor(line);
+    if (cursor === undefined) continue;
+    const missing = rows
+      .filter((r) => Date.parse(String(r.SystemModstamp)) < Date.parse(cursor) && !delivered.has(r.Id as string))
+      .map((r) => r.Id);
+    expect(missing, `records before the STATE at ${cursor}`).toEqual([]);
+    last = cursor;
+  }
+  expect(last, "a STATE before the signal").toBeDefined();
+  return last!;
+}
+
+let validMessage: ValidateFunction | undefined;
+
+/** Lines that are not valid AirbyteMessages under the project's copy of the official protocol schema. */
+export function invalidAirbyteMessages(lines: readonly Line[]): string[] {
+  if (!validMessage) {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const schema = parseYaml(readFileSync(join(repoRoot, "schemas/airbyte_protocol.yaml"), "utf8")) as object;
+    ajv.addSchema(schema, "protocol");
+    validMessage = ajv.getSchema("protocol#/definitions/AirbyteMessage")!;
+  }
+  return lines
+    .filter((line) => !validMessage!(line))
+    .map((line) => `${JSON.stringify(line).slice(0, 200)}: ${JSON.stringify(validMessage!.errors)}`);
 }

@@ -26,7 +26,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/tmp/docker-engine}
 SUITE=bookworm
-RYUK_IMAGE=${RYUK_CONTAINER_IMAGE:-testcontainers/ryuk:0.14.0} # testcontainers 11's REAPER_IMAGE
+# The reaper image the installed testcontainers uses (its REAPER_IMAGE honours RYUK_CONTAINER_IMAGE).
+RYUK_IMAGE=$(cd "$ROOT" && node -p 'require("testcontainers/build/reaper/reaper.js").REAPER_IMAGE' 2>/dev/null) || RYUK_IMAGE=
 PULL_TIMEOUT_S=${PULL_TIMEOUT_S:-60}
 mkdir -p "$WORK/logs"
 : >"$WORK/timings.txt"
@@ -44,12 +45,12 @@ step() { # step NAME CMD...: runs CMD (set -e inside), output to $WORK/logs/NAME
   (set -e; "$@") >"$WORK/logs/$name.log" 2>&1
   rc=$?
   set -e
-  printf '%-18s %6d ms rc=%d\n' "$name" $((($(date +%s%N) - t0) / 1000000)) "$rc" | tee -a "$WORK/timings.txt" >&2
-  if [ "$rc" -ne 0 ]; then
-    tail -20 "$WORK/logs/$name.log" >&2
-    return "$rc"
-  fi
+  printf '%-24s %6.1f s%s\n' "$name" "$(($(date +%s%N) - t0))e-9" "$([ "$rc" = 0 ] || echo " (failed: $rc)")" |
+    tee -a "$WORK/timings.txt" >&2
+  if [ "$rc" -ne 0 ] && [ -z "${QUIET:-}" ]; then tail -20 "$WORK/logs/$name.log" >&2; fi
+  return "$rc"
 }
+quiet_step() { QUIET=1 step "$@"; } # a failure that is an answer (no registry), not an error
 
 daemon_up() { timeout 10 docker info >/dev/null 2>&1; }
 
@@ -167,7 +168,7 @@ mapfile -t BASES < <(awk 'toupper($1) == "FROM" {print $2}' "$ROOT/Dockerfile" |
 missing=()
 for image in "${BASES[@]}"; do
   docker image inspect "$image" >/dev/null 2>&1 && continue
-  if step "pull-${image//[:\/]/_}" timeout "$PULL_TIMEOUT_S" docker pull "$image"; then continue; fi
+  if quiet_step "pull-$image" timeout "$PULL_TIMEOUT_S" docker pull "$image"; then continue; fi
   missing+=("$image")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -184,9 +185,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 step smoke smoke "${BASES[-1]}" || fail "a container of ${BASES[-1]} does not run (log: $WORK/logs/smoke.log)."
 
-# 3. testcontainers' reaper.
+# 3. testcontainers' reaper (without node_modules the name is unknown: the image test decides itself).
 ryuk_disabled=false
-if ! docker image inspect "$RYUK_IMAGE" >/dev/null 2>&1; then
-  step pull-ryuk timeout "$PULL_TIMEOUT_S" docker pull "$RYUK_IMAGE" || ryuk_disabled=true
+if [ -z "$RYUK_IMAGE" ]; then
+  echo "testcontainers is not installed (npm ci): not looking for its reaper image" >&2
+elif ! docker image inspect "$RYUK_IMAGE" >/dev/null 2>&1; then
+  quiet_step pull-ryuk timeout "$PULL_TIMEOUT_S" docker pull "$RYUK_IMAGE" || ryuk_disabled=true
 fi
 echo "TESTCONTAINERS_RYUK_DISABLED=$ryuk_disabled"

@@ -335,20 +335,30 @@ interface AttributeTest {
   test(ctx: AttributeContext): void;
 }
 
-export const ATTRIBUTE_TESTS: AttributeTest[] = [
-  {
-    // AttributeIsBooleanTest.
-    name: "is_boolean",
-    evaluate: (schema) => Boolean(isBooleanType(schema)),
+/** The SDK's "each non-null value can be cast" tests: is_boolean, is_integer, is_numeric, is_object. */
+function castTest(
+  name: string,
+  evaluate: (schema: JsonObject) => boolean | undefined,
+  accepts: (v: Json) => boolean,
+  typeName: string,
+): AttributeTest {
+  return {
+    name,
+    evaluate: (schema) => Boolean(evaluate(schema)),
     test(ctx) {
-      for (const v of ctx.values()) {
-        check(
-          typeof v === "boolean" || ["true", "false"].includes(pythonStr(v).toLowerCase()),
-          `Unable to cast value ('${pythonStr(v)}') to boolean type.`,
-        );
-      }
+      for (const v of ctx.values()) check(accepts(v), `Unable to cast value ('${pythonStr(v)}') to ${typeName} type.`);
     },
-  },
+  };
+}
+
+export const ATTRIBUTE_TESTS: AttributeTest[] = [
+  // AttributeIsBooleanTest: isinstance(v, bool) or str(v).lower() in {"true", "false"}.
+  castTest(
+    "is_boolean",
+    isBooleanType,
+    (v) => typeof v === "boolean" || ["true", "false"].includes(pythonStr(v).toLowerCase()),
+    "boolean",
+  ),
   {
     // AttributeIsDateTimeTest.
     name: "is_datetime",
@@ -362,39 +372,12 @@ export const ATTRIBUTE_TESTS: AttributeTest[] = [
       }
     },
   },
-  {
-    // AttributeIsIntegerTest: isinstance(v, int) or isinstance(int(v), int).
-    name: "is_integer",
-    evaluate: (schema) => Boolean(isIntegerType(schema)),
-    test(ctx) {
-      for (const v of ctx.values()) {
-        check(pythonIntAccepts(v), `Unable to cast value ('${pythonStr(v)}') to int type.`);
-      }
-    },
-  },
-  {
-    // AttributeIsNumberTest: isinstance(v, (float, int)); a bool is an int in Python.
-    name: "is_numeric",
-    evaluate: (schema) => Boolean(isNumberType(schema)),
-    test(ctx) {
-      for (const v of ctx.values()) {
-        check(
-          typeof v === "number" || typeof v === "boolean",
-          `Unable to cast value ('${pythonStr(v)}') to float type.`,
-        );
-      }
-    },
-  },
-  {
-    // AttributeIsObjectTest.
-    name: "is_object",
-    evaluate: (schema) => Boolean(isObjectType(schema)),
-    test(ctx) {
-      for (const v of ctx.values()) {
-        check(isPlainObject(v), `Unable to cast value ('${pythonStr(v)}') to dict type.`);
-      }
-    },
-  },
+  // AttributeIsIntegerTest: isinstance(v, int) or isinstance(int(v), int).
+  castTest("is_integer", isIntegerType, pythonIntAccepts, "int"),
+  // AttributeIsNumberTest: isinstance(v, (float, int)); a bool is an int in Python.
+  castTest("is_numeric", isNumberType, (v) => typeof v === "number" || typeof v === "boolean", "float"),
+  // AttributeIsObjectTest: isinstance(v, dict).
+  castTest("is_object", isObjectType, isPlainObject, "dict"),
   {
     // AttributeNotNullTest: applies to every property not typed nullable (also an undetectable type).
     name: "not_null",
@@ -475,10 +458,18 @@ function hasJsonType(schema: JsonObject, jsonType: string): boolean | undefined 
   return false;
 }
 
-export const isBooleanType = (schema: JsonObject) => hasJsonType(schema, "boolean");
-export const isIntegerType = (schema: JsonObject) => hasJsonType(schema, "integer");
-export const isNumberType = (schema: JsonObject) => hasJsonType(schema, "number");
-export const isNullType = (schema: JsonObject) => hasJsonType(schema, "null");
+export function isBooleanType(schema: JsonObject): boolean | undefined {
+  return hasJsonType(schema, "boolean");
+}
+export function isIntegerType(schema: JsonObject): boolean | undefined {
+  return hasJsonType(schema, "integer");
+}
+export function isNumberType(schema: JsonObject): boolean | undefined {
+  return hasJsonType(schema, "number");
+}
+export function isNullType(schema: JsonObject): boolean | undefined {
+  return hasJsonType(schema, "null");
+}
 
 export function isObjectType(schema: JsonObject): boolean | undefined {
   if (!("anyOf" in schema) && !("type" in schema)) return undefined;

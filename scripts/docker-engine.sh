@@ -2,7 +2,9 @@
 # Makes a Docker engine answer on this machine, with the base images the Dockerfile names, so the
 # image test (test/package/image.test.ts) runs for real. Used by .ci/run; also by hand:
 #
-#   sudo bash scripts/docker-engine.sh      # root: apt-get, debootstrap, dockerd
+#   sudo bash scripts/docker-engine.sh         # root: apt-get, debootstrap, dockerd; then step 3
+#   sudo bash scripts/docker-engine.sh engine  # steps 1 and 2 only (needs no node_modules)
+#   bash scripts/docker-engine.sh ryuk         # step 3 only (after npm ci)
 #   kill "$(cat /tmp/docker-engine/dockerd.pid)"   # stops a dockerd this script started
 #
 # 1. An engine that already answers (`docker info`) is used as it is. Otherwise, as root on Debian:
@@ -14,8 +16,8 @@
 #    1000), the official docker-entrypoint.sh and this machine's extra CA certificates (npm inside
 #    the build verifies the registry with them). The stand-in serves every FROM tag (`npm ci
 #    --ignore-scripts` needs no compiler, so the build stage needs nothing the slim image lacks).
-# 3. testcontainers' reaper image (ryuk) is pulled if it can be; the last stdout line says whether:
-#    `TESTCONTAINERS_RYUK_DISABLED=true` or `TESTCONTAINERS_RYUK_DISABLED=false`, for `export`.
+# 3. testcontainers' reaper image (ryuk, the name the installed testcontainers uses) is pulled if it
+#    can be; the last stdout line says whether: `TESTCONTAINERS_RYUK_DISABLED=true` or `=false`.
 #
 # Exit 0: an engine answers and runs a container of the base image. Non-zero: no engine can be had
 # here; the reason is the last stderr line (the image test then skips and says so).
@@ -26,11 +28,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-/tmp/docker-engine}
 SUITE=bookworm
-# The reaper image the installed testcontainers uses (its REAPER_IMAGE honours RYUK_CONTAINER_IMAGE).
-RYUK_IMAGE=$(cd "$ROOT" && node -p 'require("testcontainers/build/reaper/reaper.js").REAPER_IMAGE' 2>/dev/null) || RYUK_IMAGE=
 PULL_TIMEOUT_S=${PULL_TIMEOUT_S:-60}
+MODE=${1:-all}
+case "$MODE" in all | engine | ryuk) ;; *) echo "usage: $0 [all|engine|ryuk]" >&2 && exit 2 ;; esac
 mkdir -p "$WORK/logs"
-: >"$WORK/timings.txt"
+[ "$MODE" = ryuk ] || : >"$WORK/timings.txt"
 
 fail() {
   echo "docker-engine: $*" >&2
@@ -153,43 +155,58 @@ smoke() { # a container of the base image runs, as the node user, with Node and 
   docker run --rm -u node "$1" npm -v
 }
 
-# 1. An engine.
-if ! daemon_up; then
-  [ "$(id -u)" = 0 ] || fail "no Docker engine answers and this is not root, so none can be installed or started here."
-  if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
-    command -v apt-get >/dev/null || fail "no Docker engine answers and there is no apt-get to install Debian's docker.io."
-    step install-packages install_packages || fail "apt-get could not install docker.io (log: $WORK/logs/install-packages.log)."
+ryuk() { # 3. testcontainers' reaper (its REAPER_IMAGE honours RYUK_CONTAINER_IMAGE)
+  local image disabled=false
+  image=$(cd "$ROOT" && node -p 'require("testcontainers/build/reaper/reaper.js").REAPER_IMAGE' 2>/dev/null) ||
+    fail "testcontainers is not installed (run npm ci first): cannot tell which reaper image it wants."
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    quiet_step pull-ryuk timeout "$PULL_TIMEOUT_S" docker pull "$image" || disabled=true
   fi
-  step start-dockerd start_dockerd || fail "dockerd did not start (logs: $WORK/dockerd-*.log)."
-fi
+  echo "TESTCONTAINERS_RYUK_DISABLED=$disabled"
+}
 
-# 2. The Dockerfile's base images.
-mapfile -t BASES < <(awk 'toupper($1) == "FROM" {print $2}' "$ROOT/Dockerfile" | sort -u)
-missing=()
-for image in "${BASES[@]}"; do
-  docker image inspect "$image" >/dev/null 2>&1 && continue
-  if quiet_step "pull-$image" timeout "$PULL_TIMEOUT_S" docker pull "$image"; then continue; fi
-  missing+=("$image")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "no registry answers for ${missing[*]}: building a local stand-in" >&2
-  [ "$(id -u)" = 0 ] || fail "base images ${missing[*]} cannot be pulled, and a stand-in needs root (debootstrap)."
-  case "$NODE_VERSION" in 20.*) ;; *) fail "the stand-in copies this machine's Node, which is $NODE_VERSION, not 20 as the Dockerfile names." ;; esac
-  if ! command -v debootstrap >/dev/null; then
-    step install-packages install_packages || fail "apt-get could not install debootstrap."
+engine() {
+  # 1. An engine.
+  if ! daemon_up; then
+    [ "$(id -u)" = 0 ] || fail "no Docker engine answers and this is not root, so none can be installed or started here."
+    if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
+      command -v apt-get >/dev/null || fail "no Docker engine answers and there is no apt-get to install Debian's docker.io."
+      step install-packages install_packages || fail "apt-get could not install docker.io (log: $WORK/logs/install-packages.log)."
+    fi
+    step start-dockerd start_dockerd || fail "dockerd did not start (logs: $WORK/dockerd-*.log)."
   fi
-  step debootstrap bootstrap_rootfs || fail "debootstrap failed (log: $WORK/logs/debootstrap.log)."
-  step populate-rootfs populate_rootfs || fail "the stand-in's root file system could not be populated."
-  step import-stand-in import_stand_in "${missing[@]}" || fail "docker import of the stand-in failed."
-  rm -rf "$ROOTFS"
-fi
-step smoke smoke "${BASES[-1]}" || fail "a container of ${BASES[-1]} does not run (log: $WORK/logs/smoke.log)."
 
-# 3. testcontainers' reaper (without node_modules the name is unknown: the image test decides itself).
-ryuk_disabled=false
-if [ -z "$RYUK_IMAGE" ]; then
-  echo "testcontainers is not installed (npm ci): not looking for its reaper image" >&2
-elif ! docker image inspect "$RYUK_IMAGE" >/dev/null 2>&1; then
-  quiet_step pull-ryuk timeout "$PULL_TIMEOUT_S" docker pull "$RYUK_IMAGE" || ryuk_disabled=true
-fi
-echo "TESTCONTAINERS_RYUK_DISABLED=$ryuk_disabled"
+  # 2. The Dockerfile's base images.
+  mapfile -t BASES < <(awk 'toupper($1) == "FROM" {print $2}' "$ROOT/Dockerfile" | sort -u)
+  missing=()
+  for image in "${BASES[@]}"; do
+    docker image inspect "$image" >/dev/null 2>&1 && continue
+    if quiet_step "pull-$image" timeout "$PULL_TIMEOUT_S" docker pull "$image"; then continue; fi
+    missing+=("$image")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "no registry answers for ${missing[*]}: building a local stand-in" >&2
+    [ "$(id -u)" = 0 ] || fail "base images ${missing[*]} cannot be pulled, and a stand-in needs root (debootstrap)."
+    case "$NODE_VERSION" in 20.*) ;; *) fail "the stand-in copies this machine's Node, which is $NODE_VERSION, not 20 as the Dockerfile names." ;; esac
+    if ! command -v debootstrap >/dev/null; then
+      step install-packages install_packages || fail "apt-get could not install debootstrap."
+    fi
+    step debootstrap bootstrap_rootfs || fail "debootstrap failed (log: $WORK/logs/debootstrap.log)."
+    step populate-rootfs populate_rootfs || fail "the stand-in's root file system could not be populated."
+    step import-stand-in import_stand_in "${missing[@]}" || fail "docker import of the stand-in failed."
+    rm -rf "$ROOTFS"
+  fi
+  step smoke smoke "${BASES[-1]}" || fail "a container of ${BASES[-1]} does not run (log: $WORK/logs/smoke.log)."
+}
+
+case "$MODE" in
+  all)
+    engine
+    ryuk
+    ;;
+  engine) engine ;;
+  ryuk)
+    daemon_up || fail "no Docker engine answers."
+    ryuk
+    ;;
+esac

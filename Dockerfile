@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 # No dependency needs an install script to build (core-js's only prints a banner).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json spec.json ./
-COPY scripts ./scripts
+COPY scripts/generate-types.mjs scripts/postbuild.mjs ./scripts/
 COPY schemas ./schemas
 COPY src ./src
 # `build` runs `generate` first (schemas/airbyte_protocol.json and the generated types), then tsc.
@@ -22,13 +22,17 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Both executables on PATH by name, as package.json's "bin" names them (links to files copied below).
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
-    && npm cache clean --force
+    && npm cache clean --force \
+    && ln -s /app/dist/main.js /usr/local/bin/source-salesforce \
+    && ln -s /app/dist/singer/main.js /usr/local/bin/tap-salesforce-ts
 # Exactly what the connector loads at run time (package.json "files" minus the README).
 COPY --from=build /build/dist ./dist
 COPY --from=build /build/spec.json ./spec.json
 COPY --from=build /build/schemas/airbyte_protocol.json ./schemas/airbyte_protocol.json
-# Files stay owned by root (read-only for the connector); it runs as `node` (uid 1000).
+# Files stay owned by root (read-only for the connector); it runs as `node` (uid 1000). node is PID 1
+# and handles SIGTERM/SIGINT itself (src/shutdown.ts): `docker stop` needs no --init.
 USER node
 ENV AIRBYTE_ENTRYPOINT="node /app/dist/main.js"
 LABEL io.airbyte.name="airbyte/source-salesforce-ts" \

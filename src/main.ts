@@ -9,18 +9,24 @@ import { check } from "./commands/check.js";
 import { discover } from "./catalog/discover.js";
 import { connect } from "./salesforce/connect.js";
 import { read } from "./commands/read.js";
+import { handleStopSignals, stoppedBy } from "./shutdown.js";
 import type { ConnectorSpecification } from "./protocol/types.js";
 
 const writer = new MessageWriter();
+handleStopSignals((signal) => writer.warn(`Received ${signal}: stopping.`));
 
-/** Runs a command; a failure becomes one TRACE error and exit code 1, as the Airbyte CDK does. */
+/**
+ * Runs a command; a failure becomes one TRACE error and exit code 1, as the Airbyte CDK does. After
+ * SIGTERM/SIGINT whatever failed failed because of the stop: the error says so, the exit code is 143/130.
+ */
 async function run(action: () => Promise<void>): Promise<void> {
   try {
     await action();
   } catch (error) {
-    await writer.traceError(asConnectorError(error));
+    const stop = stoppedBy();
+    await writer.traceError(stop ?? asConnectorError(error));
     await writer.flush();
-    process.exitCode = 1;
+    process.exitCode = stop?.exitCode ?? 1;
   }
   await writer.flush();
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
@@ -21,6 +20,7 @@ import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
 import type { Window } from "../util/datetime.js";
+import { pause } from "../shutdown.js";
 
 /** Salesforce's messages for a query too big for one batch (Singer's tap-salesforce retries these the same way). */
 const TOO_BIG = /QUERY_TIMEOUT|Retried more than|Failed to write query result/i;
@@ -135,7 +135,7 @@ class Bulk1Job {
     const deadline = Date.now() + poll.timeoutMs;
     let closed = false;
     for (let delay = poll.firstDelayMs; ; delay = Math.min(poll.maxDelayMs, delay * 2)) {
-      await sleep(delay);
+      await pause(delay);
       if (pool.failure) break;
       const batches = await listBatches(this.client, jobId);
       const original = batches.find((b) => b.id === originalId);

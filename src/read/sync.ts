@@ -12,6 +12,7 @@ import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from ".
 import { stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
 import { startProgress, type StreamProgressFeed } from "./progress.js";
+import { stoppedBy, type SyncStoppedError } from "../shutdown.js";
 
 export interface SyncContext {
   client: SalesforceClient;
@@ -26,17 +27,26 @@ export interface SyncContext {
  * Reads the planned streams one after another. Incremental streams read half-open windows
  * [from, to) on their cursor and emit STATE = `to` only after the window's last record, so an
  * interrupted sync resumes at the last finished window. A failing stream is reported and the
- * others still run; a stop for the org's API quota stops them all.
+ * others still run; a stop for the org's API quota stops them all, as does a SIGTERM/SIGINT (the
+ * window being read then gets no STATE).
  */
 export async function runSync(plans: StreamPlan[], states: Map<string, StreamCursor>, ctx: SyncContext): Promise<void> {
   const failed: Array<{ name: string; error: ConnectorError }> = [];
   const progress = startProgress({ live: ctx.liveProgress === true, log: ctx.writer.info });
+  let stopped: SyncStoppedError | undefined;
   for (const plan of plans) {
+    stopped = stoppedBy();
+    if (stopped) break;
     const streamProgress = progress.stream(plan.name);
     try {
       await syncStream(plan, states.get(plan.name), ctx, streamProgress);
     } catch (caught) {
       streamProgress.done();
+      stopped = stoppedBy();
+      if (stopped) {
+        await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
+        break;
+      }
       const error = streamError(caught, plan);
       failed.push({ name: plan.name, error });
       await ctx.writer.streamStatus(plan.name, "INCOMPLETE");
@@ -50,6 +60,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
   ctx.writer.info(
     `Sent ${usage.requestsSent} Salesforce API requests${usage.used !== undefined ? `; the org has used ${usage.used} of ${usage.max} today` : ""}.`,
   );
+  if (stopped) throw stopped;
   if (failed.length > 0) {
     const first = failed[0]!.error;
     throw new ConnectorError(

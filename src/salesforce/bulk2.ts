@@ -2,11 +2,11 @@
 // maxRecords, feeds every page into one parser (page 2's header becomes a record), buffers whole
 // pages and crashes on small pages (jsforce issues 1546, 1693). Results are paged here by
 // locator + maxRecords, each page streamed through its own CSV parser.
-import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
 import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
+import { pause } from "../shutdown.js";
 
 export interface Bulk2JobInfo {
   id: string;
@@ -61,7 +61,7 @@ export async function waitForJob(
   const deadline = Date.now() + settings.timeoutMs;
   let delay = settings.firstDelayMs;
   for (;;) {
-    await sleep(delay);
+    await pause(delay);
     const job = await client.json<Bulk2JobInfo>(`/jobs/query/${jobId}`);
     if (job.state === "JobComplete") return job;
     if (job.state === "Failed" || job.state === "Aborted") throw new BulkJobFailedError(job);

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { SalesforceSession } from "./session.js";
 import { SILENT_LOG, type Log } from "../log.js";
 import { ApiUsage } from "./api-usage.js";
 import { parseErrorBody } from "./api-error.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
 import { send, type HttpResponse } from "./http.js";
+import { pause, stopSignal, throwIfStopped } from "../shutdown.js";
 
 export interface RequestOptions {
   method?: string;
@@ -19,7 +19,8 @@ export interface RequestOptions {
 /**
  * Every request to the org's data APIs goes through here: it adds the session token, refreshes an
  * expired session once, retries what is transient with backoff, counts requests and reads the org's
- * API usage. Callers receive a successful HttpResponse whose body they may stream.
+ * API usage. Callers receive a successful HttpResponse whose body they may stream. Once the process
+ * is told to stop (SIGTERM/SIGINT), no request is sent and those in flight are cut off.
  */
 export class SalesforceClient {
   readonly usage: ApiUsage;
@@ -43,6 +44,7 @@ export class SalesforceClient {
     const fullPath = this.dataPath(path);
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
+      throwIfStopped();
       let failure: unknown;
       try {
         this.usage.ensureRoomForRequest();
@@ -50,6 +52,7 @@ export class SalesforceClient {
         if (response.ok) return response;
         failure = parseErrorBody(response.status, await response.text(), fullPath);
       } catch (error) {
+        throwIfStopped(); // a request cut off by the stop is not a failure to retry
         failure = error;
       }
       const decision = decide(failure, attempt, refreshed, this.retry);
@@ -64,7 +67,7 @@ export class SalesforceClient {
       this.log.warn(
         `Retrying ${options.method ?? "GET"} ${fullPath} in ${decision.delayMs} ms: ${failureText(failure)}`,
       );
-      await sleep(decision.delayMs);
+      await pause(decision.delayMs);
     }
   }
 
@@ -83,7 +86,7 @@ export class SalesforceClient {
         const decision = decide(error, attempt, true, this.retry);
         if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
         this.log.warn(`Response from ${this.dataPath(path)} was cut off (${failureText(error)}); asking again.`);
-        await sleep(decision.delayMs);
+        await pause(decision.delayMs);
       }
     }
   }
@@ -108,6 +111,7 @@ export class SalesforceClient {
       method: options.method ?? "GET",
       headers,
       body,
+      signal: stopSignal,
     });
     this.usage.observe(response.header("sforce-limit-info") ?? null);
     return response;

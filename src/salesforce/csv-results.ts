@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "csv-parse";
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
+import { pause } from "../shutdown.js";
 
 /** Rows of one CSV result file or page, delivered in batches (one per HTTP chunk) with its header. */
 export interface RowBatch {
@@ -55,7 +55,7 @@ export async function* readCsvResource(
     } catch (error) {
       const decision = client.decideAfterBodyFailure(error, attempt);
       if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-      await sleep(decision.delayMs);
+      await pause(decision.delayMs);
     }
   }
 }

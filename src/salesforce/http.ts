@@ -11,6 +11,8 @@ export interface HttpRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Aborting it destroys the request, and the body of its response if one is being read. */
+  signal?: AbortSignal;
 }
 
 export class HttpResponse {
@@ -60,6 +62,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
         method: req.method,
         headers: { "Accept-Encoding": "gzip", ...req.headers },
         agent: agents[isHttps ? "https:" : "http:"],
+        signal: req.signal,
       },
       (res) => {
         const gzipped = /\bgzip\b/i.test(String(res.headers["content-encoding"] ?? ""));

@@ -94,7 +94,39 @@ function toSingerEntry(stream: AirbyteStream, isQueryStream: boolean): SingerCat
       },
     });
   }
-  return { tap_stream_id: stream.name, stream: stream.name, schema: stream.json_schema, metadata };
+  return { tap_stream_id: stream.name, stream: stream.name, schema: oneTypePerProperty(stream.json_schema), metadata };
+}
+
+/**
+ * Singer targets want one JSON type per property: the Meltano SDK's SQL targets store a property of
+ * several non-null types as VARCHAR (singer_sdk/sql/connector.py, JSONSchemaToSQL
+ * `handle_multiple_types`), and the SDK's standard attribute tests (is_boolean, is_numeric,
+ * is_object) fail on such a union. So a property typed with more than one non-null type (anyType:
+ * string|number|boolean; json and complexvalue: any JSON) is a string here, nested properties too.
+ * The sync reads by this schema: such values arrive as text (numbers and booleans as written, JSON
+ * values as JSON text), so records match the SCHEMA message.
+ */
+function oneTypePerProperty(schema: Record<string, unknown>): Record<string, unknown> {
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [];
+  // A Salesforce time has no zone ("19:02:01", Airbyte's TimeWithoutTimezone), but JSON Schema's
+  // `time` format is RFC 3339's full-time, which requires an offset: the Meltano SDK's record check
+  // (python-jsonschema with its format checkers) would refuse every value. Singer gets a plain string.
+  if (schema.format === "time") {
+    const { format: _format, ...rest } = schema;
+    return rest;
+  }
+  if (types.filter((t) => t !== "null").length > 1) {
+    const { properties: _properties, items: _items, ...rest } = schema;
+    return { ...rest, type: types.includes("null") ? ["null", "string"] : "string" };
+  }
+  if (!isObject(schema.properties)) return schema;
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties).map(([name, child]) => [
+      name,
+      isObject(child) ? oneTypePerProperty(child) : child,
+    ]),
+  );
+  return { ...schema, properties };
 }
 
 function primaryKeyFields(stream: AirbyteStream): string[] {

@@ -11,6 +11,7 @@ import { about, aboutJson, aboutMarkdown, TAP_NAME } from "./about.js";
 import { selectStreams, toSingerCatalog } from "./catalog.js";
 import { bookmarksFromSingerState, toAirbyteStateInput } from "./state.js";
 import { SingerWriter } from "./writer.js";
+import { handleStopSignals, stoppedBy } from "../shutdown.js";
 
 interface TapOptions {
   config?: string;
@@ -47,6 +48,8 @@ const program = new Command()
   })
   .action((options: TapOptions) => run(options));
 
+handleStopSignals((signal) => process.stderr.write(`WARN Received ${signal}: stopping.\n`));
+
 async function run(options: TapOptions): Promise<void> {
   const writer = new SingerWriter({ configFile: options.config });
   try {
@@ -56,8 +59,10 @@ async function run(options: TapOptions): Promise<void> {
     if (writer.failed) process.exitCode = 1;
   } catch (error) {
     await writer.flush();
-    reportFailure(asConnectorError(error));
-    process.exitCode = 1;
+    // After SIGTERM/SIGINT whatever failed failed because of the stop: say so, exit 143/130.
+    const stop = stoppedBy();
+    reportFailure(stop ?? asConnectorError(error));
+    process.exitCode = stop?.exitCode ?? 1;
   }
 }
 

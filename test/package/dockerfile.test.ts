@@ -155,6 +155,17 @@ describe("Dockerfile", () => {
     expect(pkg.bin["source-salesforce"]).toBe("dist/main.js");
   });
 
+  it("puts every package.json bin on PATH by name, linked to the file under /app", () => {
+    const runs = only(runtime, "RUN").map((r) => r.args);
+    for (const [name, file] of Object.entries(pkg.bin)) {
+      const link = new RegExp(`\\bln -s(f)? /app/${file.replace(/[.]/g, "\\.")} /usr/local/bin/${name}(\\s|$)`);
+      expect(
+        runs.some((r) => link.test(r)),
+        `ln -s /app/${file} /usr/local/bin/${name}`,
+      ).toBe(true);
+    }
+  });
+
   it("runs as a non-root user", () => {
     const users = only(runtime, "USER");
     expect(users.length, "a USER in the runtime stage").toBeGreaterThan(0);
@@ -229,6 +240,8 @@ describe(".dockerignore", () => {
       "source-salesforce-0.1.0.tgz",
       "CHANGELOG.md",
       "coverage/index.html",
+      "scripts/docker-engine.sh",
+      ".ci/run",
     ];
     expect(kept.filter(sent)).toEqual([]);
   });

@@ -10,7 +10,7 @@ export function htmlPage(): Result {
     text: [
       "<!DOCTYPE html>",
       '<html lang="en">',
-      "<head><meta charset=\"utf-8\"><title>Service temporarily unavailable</title></head>",
+      '<head><meta charset="utf-8"><title>Service temporarily unavailable</title></head>',
       "<body>",
       "<h1>We'll be back soon</h1>",
       "<p>This service is down for scheduled maintenance. Please try again later.</p>",

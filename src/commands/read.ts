@@ -1,7 +1,7 @@
 import type { SyncOutput } from "../read/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import type { Config } from "../config.js";
-import { loadConfigFile, readJsonFile } from "../config.js";
+import { futureStartDateWarning, loadConfigFile, readJsonFile } from "../config.js";
 import { configError } from "../errors.js";
 import { formatAjvErrors, validateConfiguredCatalog } from "../protocol/validate.js";
 import { connect } from "../salesforce/connect.js";
@@ -40,6 +40,8 @@ export async function runRead(
   output: SyncOutput,
   syncStartedAt = new Date(),
 ): Promise<void> {
+  const future = futureStartDateWarning(config, syncStartedAt);
+  if (future) await output.log("WARN", future);
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, (message) => void output.log("WARN", message));
   const states = parseInputState(

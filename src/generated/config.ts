@@ -32,11 +32,11 @@ export type ClientSecret1 = string;
  */
 export type Sandbox = boolean;
 /**
- * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Must be https, except for loopback hosts.
+ * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Must be https, except for loopback hosts, without a user name or password.
  */
 export type LoginURL = string;
 /**
- * Salesforce REST/Bulk API version, e.g. 62.0.
+ * Salesforce REST/Bulk API version, from 47.0 (the first with Bulk API 2.0 queries) to 79.0, e.g. 62.0. check verifies that the org serves it.
  */
 export type APIVersion = string;
 /**
@@ -48,7 +48,7 @@ export type StartDate = string;
  */
 export type BulkAPI = BulkAPI20 | BulkAPI10;
 /**
- * maxRecords for each Bulk 2.0 results page; Salesforce chooses when unset.
+ * maxRecords for each Bulk 2.0 results page; Salesforce chooses when unset (a page is still cut at Salesforce's size limits).
  */
 export type RecordsPerResultsPage = number;
 /**
@@ -90,11 +90,11 @@ export type QueryStreams = {
   query: string;
 }[];
 /**
- * ISO-8601 duration of each incremental window; a STATE is emitted after each.
+ * ISO-8601 duration of each incremental window, at most P100Y; a STATE is emitted after each.
  */
 export type WindowSize = string;
 /**
- * ISO-8601 duration re-read before the saved cursor on each incremental sync.
+ * ISO-8601 duration re-read before the saved cursor on each incremental sync, at most P1Y.
  */
 export type LookbackWindow = string;
 /**
@@ -106,7 +106,7 @@ export type APIQuotaShare = number;
  */
 export type Concurrency = number;
 /**
- * ISO-8601 duration a Bulk job may take before the stream fails.
+ * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D (Salesforce deletes Bulk jobs after 7 days).
  */
 export type BulkJobTimeout = string;
 

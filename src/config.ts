@@ -61,6 +61,9 @@ const validateSpec = ajv.compile(connectorSpecification.connectionSpecification)
 const PRODUCTION_LOGIN = "https://login.salesforce.com";
 const SANDBOX_LOGIN = "https://test.salesforce.com";
 const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
+/** SOQL "Minimum and Maximum Dates": the earliest and latest valid dates (UTC). */
+const EARLIEST_SOQL_DATE = new Date("1700-01-01T00:00:00Z");
+const LATEST_SOQL_DATE = new Date("4000-12-31T00:00:00Z");
 
 export async function loadConfigFile(path: string, now = new Date()): Promise<Config> {
   return parseConfig(await readJsonFile(path, "config"), now);
@@ -126,6 +129,10 @@ function humanize(errors: typeof validateSpec.errors) {
     if (error?.keyword === "pattern") {
       return `${path}: must be ${schema?.pattern_descriptor ?? `a string matching ${String(error.params.pattern)}`}`;
     }
+    if (error?.keyword === "required") {
+      const missing = String(error.params.missingProperty);
+      return `${path === "(root)" ? "" : `${path}.`}${missing}: is required`;
+    }
     if (error?.keyword === "discriminator") {
       const tag = String(error.params.tag);
       const allowed = (schema?.oneOf ?? []).map((branch) => JSON.stringify(branch.properties?.[tag]?.const));
@@ -142,8 +149,12 @@ function semanticProblems(spec: RawConfig, schemaErrors: ReadonlySet<string>): s
     const problem = loginUrlProblem(spec.login_url);
     if (problem) problems.push(`login_url: ${problem}`);
   }
-  if (typeof spec.start_date === "string" && parseStartDate(spec.start_date) === undefined) {
-    problems.push(`start_date: ${spec.start_date} is not a real date`);
+  if (typeof spec.start_date === "string" && !schemaErrors.has("/start_date")) {
+    const start = parseStartDate(spec.start_date);
+    if (start === undefined) problems.push(`start_date: ${spec.start_date} is not a real date`);
+    else if (start < EARLIEST_SOQL_DATE || start > LATEST_SOQL_DATE) {
+      problems.push("start_date: must be from 1700-01-01 to 4000-12-31, the dates SOQL accepts");
+    }
   }
   for (const key of ["stream_slice_step", "lookback_window", "job_timeout"] as const) {
     const value = spec[key];

@@ -40,7 +40,7 @@ export type LoginURL = string;
  */
 export type APIVersion = string;
 /**
- * Where the first incremental sync begins (UTC date or date-time). Defaults to two years before the sync.
+ * Where the first incremental sync begins (UTC date or date-time, from 1700-01-01 to 4000-12-31 as SOQL accepts). Defaults to two years before the sync.
  */
 export type StartDate = string;
 /**

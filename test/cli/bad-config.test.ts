@@ -159,7 +159,7 @@ describe("login_url", () => {
   });
 
   it("20 MB is refused by its length and never echoed whole", async () => {
-    const login_url = `https://acme.my.salesforce.com/${"a".repeat(20 * 1024 * 1024)}`;
+    const login_url = `https://acme my.salesforce.com/${"a".repeat(20 * 1024 * 1024)}`;
     const config = { ...baseConfig(fake), login_url };
     const run = await check(config);
     expectFailed(run, /login_url: must NOT have more than 2048 characters/);

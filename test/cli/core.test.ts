@@ -190,7 +190,7 @@ describe("invalid config", () => {
     [
       "missing credentials",
       ({ credentials: _c, ...rest }) => rest,
-      /\(root\): must have required property 'credentials'/,
+      /credentials: is required/,
     ],
     [
       "unknown auth_type",
@@ -203,7 +203,7 @@ describe("invalid config", () => {
         ...base,
         credentials: { auth_type: "oauth2_refresh_token", client_id: "cid-x1f", client_secret: "csecret-z9q" },
       }),
-      /credentials: must have required property 'refresh_token'/,
+      /credentials\.refresh_token: is required/,
     ],
     [
       "http login_url to a public host",

@@ -77,7 +77,7 @@ afterAll(async () => {
 });
 
 describe("api_version", () => {
-  it.each(["10.0", "99.0", "62", "v62.0"])("%s is refused by the spec, naming api_version", async (api_version) => {
+  it.each(["10.0", "99.0"])("%s is refused by the spec, naming api_version", async (api_version) => {
     expectFailed(await check(baseConfig(fake, { api_version })), /api_version: must be an API version from 47\.0/);
     expectConfigError(await read(baseConfig(fake, { api_version })), /api_version/);
   });

@@ -187,11 +187,7 @@ describe("check", () => {
 
 describe("invalid config", () => {
   const cases: Array<[string, (base: Record<string, unknown>) => unknown, RegExp]> = [
-    [
-      "missing credentials",
-      ({ credentials: _c, ...rest }) => rest,
-      /credentials: is required/,
-    ],
+    ["missing credentials", ({ credentials: _c, ...rest }) => rest, /credentials: is required/],
     [
       "unknown auth_type",
       (base) => ({ ...base, credentials: { auth_type: "magic" } }),

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { ofType, runCli, secretLeaks, traceErrors, writeTempFiles, type CliRun } from "../helpers/cli.js";
-import { baseConfig, configuredCatalog, records, states, widgetObject } from "../helpers/read-fixtures.js";
+import { baseConfig, configuredCatalog, readOnce, records, states, widgetObject } from "../helpers/read-fixtures.js";
 
 const URL_PASSWORD = "Hunter2-url-password";
 const runs: CliRun[] = [];
@@ -24,15 +24,9 @@ async function check(config: unknown): Promise<CliRun> {
 }
 
 async function read(config: unknown, state?: unknown): Promise<CliRun> {
-  const files = writeTempFiles({ "config.json": config, "catalog.json": catalog, "state.json": state ?? [] });
-  return cli([
-    "read",
-    "--config",
-    files["config.json"]!,
-    "--catalog",
-    files["catalog.json"]!,
-    ...(state === undefined ? [] : ["--state", files["state.json"]!]),
-  ]);
+  const run = await readOnce(config, catalog, state);
+  runs.push(run);
+  return run;
 }
 
 const status = (run: CliRun) =>

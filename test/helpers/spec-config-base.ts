@@ -1,20 +1,9 @@
 // The valid base config the property-style test mutates: every property of spec.json present, with
 // values that work against the fake Salesforce (Widget__c objects from read-fixtures' widgetObject).
+import type { FakeSalesforce } from "../fake-salesforce/index.js";
 import type { Generation } from "./spec-configs.js";
 
-export interface FakeLogin {
-  url: string;
-  credentials: {
-    clientId: string;
-    clientSecret: string;
-    refreshToken: string;
-    username: string;
-    password: string;
-    securityToken: string;
-  };
-}
-
-export function propertyTestGeneration(fake: FakeLogin): Generation {
+export function propertyTestGeneration(fake: Pick<FakeSalesforce, "url" | "credentials">): Generation {
   const c = fake.credentials;
   const oauth = {
     auth_type: "oauth2_refresh_token",

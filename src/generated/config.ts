@@ -106,7 +106,7 @@ export type APIQuotaShare = number;
  */
 export type Concurrency = number;
 /**
- * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D (Salesforce deletes Bulk jobs after 7 days).
+ * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D.
  */
 export type BulkJobTimeout = string;
 

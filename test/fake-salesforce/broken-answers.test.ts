@@ -89,6 +89,15 @@ describe("an HTML page with status 200 instead of the answer", () => {
     expect(parseCsv(await again.text())).toHaveLength(1 + ROWS - 100);
   });
 
+  it("with a page of the test's own (body), e.g. one without a quote in it", async () => {
+    const id = await runBulkJob(a, `SELECT ${PLACE_COLUMNS} FROM Place__c`);
+    const body = "<!DOCTYPE html>\n<html><body><h1>Portal login</h1></body></html>\n";
+    fake.inject({ kind: "bulk2_results", type: "html_page", body });
+    const r = await bulkPage(id);
+    expect(r.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await r.text()).toBe(body);
+  });
+
   it("on a Bulk 1.0 result file", async () => {
     const token = await login(fake);
     const { resultUrls } = await runBulk1Job(fake, token, "Place__c", `SELECT ${PLACE_COLUMNS} FROM Place__c`);

@@ -2,22 +2,25 @@
 // middlebox that cuts a body but frames the response well). See FaultType for where each applies.
 import type { Result } from "./http.js";
 
+/** A maintenance page; its tags carry quoted attributes, as most do. */
+const MAINTENANCE_PAGE = [
+  "<!DOCTYPE html>",
+  '<html lang="en">',
+  '<head><meta charset="utf-8"><title>Service temporarily unavailable</title></head>',
+  "<body>",
+  "<h1>We'll be back soon</h1>",
+  "<p>This service is down for scheduled maintenance. Please try again later.</p>",
+  "</body>",
+  "</html>",
+  "",
+].join("\n");
+
 /** What a captive portal or a maintenance page answers, whatever was asked: 200 and HTML. */
-export function htmlPage(): Result {
+export function htmlPage(body?: string): Result {
   return {
     status: 200,
     contentType: "text/html;charset=UTF-8",
-    text: [
-      "<!DOCTYPE html>",
-      '<html lang="en">',
-      '<head><meta charset="utf-8"><title>Service temporarily unavailable</title></head>',
-      "<body>",
-      "<h1>We'll be back soon</h1>",
-      "<p>This service is down for scheduled maintenance. Please try again later.</p>",
-      "</body>",
-      "</html>",
-      "",
-    ].join("\n"),
+    text: body ?? MAINTENANCE_PAGE,
   };
 }
 

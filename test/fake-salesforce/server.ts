@@ -150,7 +150,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       state.sessions.revoke(bearerToken(req.headers));
       return fail(invalidSession());
     case "html_page":
-      return send(htmlPage());
+      return send(htmlPage(faultSpec?.type === "html_page" ? faultSpec.body : undefined));
   }
 
   const unserved = unservedVersion(version, isAsyncPath ? "bulk1" : kind === "soap_login" ? "soap" : "rest");

@@ -161,6 +161,8 @@ export interface RequestFaultSpec {
   /** Skip this many matching requests first (default 0). */
   after?: number;
   type: FaultType;
+  /** `html_page` only: the page's HTML (default: a maintenance page whose tags carry quoted attributes). */
+  body?: string;
 }
 
 /**

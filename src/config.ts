@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { KeyObject } from "node:crypto";
-import { Ajv } from "ajv";
+import { Ajv, type SchemaValidateFunction } from "ajv";
 import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
 import { configError } from "./errors.js";
 import { connectorSpecification } from "./schema-files.js";
 import { formatAjvErrors } from "./protocol/validate.js";
-import { registerSecretsBySchema } from "./protocol/redact.js";
+import { registerSecret, registerSecretsBySchema } from "./protocol/redact.js";
 import { parseDurationMs } from "./durations.js";
 import { parseTimestamp, START_DATE } from "./util/datetime.js";
 import { isObject } from "./util/is-object.js";
@@ -49,11 +49,29 @@ export interface Config {
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
+// spec.json bounds ISO-8601 durations with `maximum_duration`, so the window arithmetic never sees a
+// step or lookback it cannot handle (P1000000Y would overflow a Date).
+const maximumDuration: SchemaValidateFunction = (maximum: string, value: string): boolean => {
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms <= parseDurationMs(maximum)!) return true;
+  maximumDuration.errors = [{ keyword: "maximum_duration", message: `must be at most ${maximum}`, params: {} }];
+  return false;
+};
+ajv.addKeyword({
+  keyword: "maximum_duration",
+  type: "string",
+  schemaType: "string",
+  errors: true,
+  validate: maximumDuration,
+});
 const validateSpec = ajv.compile(connectorSpecification.connectionSpecification);
 
 const PRODUCTION_LOGIN = "https://login.salesforce.com";
 const SANDBOX_LOGIN = "https://test.salesforce.com";
 const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
+/** SOQL "Minimum and Maximum Dates": the earliest and latest valid dates (UTC). */
+const EARLIEST_SOQL_DATE = new Date("1700-01-01T00:00:00Z");
+const LATEST_SOQL_DATE = new Date("4000-12-31T00:00:00Z");
 
 export async function loadConfigFile(path: string, now = new Date()): Promise<Config> {
   return parseConfig(await readJsonFile(path, "config"), now);
@@ -69,7 +87,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     throw configError(`Cannot read the ${what} file ${path} (${code}). Check the path passed to --${what}.`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Editors on Windows save UTF-8 with a byte order mark; JSON.parse refuses it.
+    return JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text) as unknown;
   } catch (error) {
     const position = /position (\d+)/.exec((error as Error).message)?.[1];
     throw configError(
@@ -84,11 +103,12 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   if (!isObject(input)) {
     throw configError("The config must be a JSON object with at least a `credentials` object.");
   }
+  registerUrlPassword((input as { login_url?: unknown }).login_url);
   const spec = structuredClone(input) as RawConfig;
   spec.bulk_api ??= { version: "2.0" };
   const problems: string[] = [];
   if (!validateSpec(spec)) problems.push(...formatAjvErrors(validateSpec.errors).map(humanize(validateSpec.errors)));
-  problems.push(...semanticProblems(spec));
+  problems.push(...semanticProblems(spec, new Set(validateSpec.errors?.map((e) => e.instancePath))));
   if (problems.length > 0) {
     throw configError(`Invalid configuration: ${problems.join("; ")}. Fix these fields and run again.`);
   }
@@ -120,6 +140,10 @@ function humanize(errors: typeof validateSpec.errors) {
       { pattern_descriptor?: string; oneOf?: Array<{ properties?: Record<string, { const?: unknown }> }> } | undefined;
     if (error?.keyword === "pattern") {
       return `${path}: must be ${schema?.pattern_descriptor ?? `a string matching ${String(error.params.pattern)}`}`;
+    }
+    if (error?.keyword === "required") {
+      const missing = String(error.params.missingProperty);
+      return `${path === "(root)" ? "" : `${path}.`}${missing}: is required`;
     }
     if (error?.keyword === "discriminator") {
       const tag = String(error.params.tag);
@@ -165,15 +189,19 @@ function credentialsProblems(spec: RawConfig): string[] {
   return [];
 }
 
-/** Rules JSON schema cannot say clearly. */
-function semanticProblems(spec: RawConfig): string[] {
+/** Rules JSON schema cannot say clearly; `schemaErrors` (ajv instance paths) are not repeated. */
+function semanticProblems(spec: RawConfig, schemaErrors: ReadonlySet<string>): string[] {
   const problems: string[] = [...credentialsProblems(spec)];
-  if (typeof spec.login_url === "string") {
+  if (typeof spec.login_url === "string" && !schemaErrors.has("/login_url")) {
     const problem = loginUrlProblem(spec.login_url);
     if (problem) problems.push(`login_url: ${problem}`);
   }
-  if (typeof spec.start_date === "string" && parseStartDate(spec.start_date) === undefined) {
-    problems.push(`start_date: ${spec.start_date} is not a real date`);
+  if (typeof spec.start_date === "string" && !schemaErrors.has("/start_date")) {
+    const start = parseStartDate(spec.start_date);
+    if (start === undefined) problems.push(`start_date: ${spec.start_date} is not a real date`);
+    else if (start < EARLIEST_SOQL_DATE || start > LATEST_SOQL_DATE) {
+      problems.push("start_date: must be from 1700-01-01 to 4000-12-31, the dates SOQL accepts");
+    }
   }
   for (const key of ["stream_slice_step", "lookback_window", "job_timeout"] as const) {
     const value = spec[key];
@@ -185,10 +213,41 @@ function semanticProblems(spec: RawConfig): string[] {
   for (const [index, stream] of (Array.isArray(spec.query_streams) ? spec.query_streams : []).entries()) {
     if (typeof stream?.name !== "string") continue;
     if (names.has(stream.name.toLowerCase()))
-      problems.push(`query_streams.${index}.name: '${stream.name}' is used twice`);
+      problems.push(`query_streams.${index}.name: '${shown(stream.name)}' is used twice`);
     names.add(stream.name.toLowerCase());
   }
+  // Filters are looked up by object (case-insensitively, as SOQL names are): a second one would be lost.
+  const filtered = new Map<string, number>();
+  for (const [index, filter] of (Array.isArray(spec.object_filters) ? spec.object_filters : []).entries()) {
+    if (typeof filter?.object !== "string") continue;
+    const first = filtered.get(filter.object.toLowerCase());
+    if (first !== undefined) {
+      problems.push(
+        `object_filters.${index}.object: '${shown(filter.object)}' already has a filter (object_filters.${first}); join the two conditions with AND in one filter`,
+      );
+    } else filtered.set(filter.object.toLowerCase(), index);
+  }
   return problems;
+}
+
+/** A config value quoted in a message: never a URL's user name or password, never more than 100 characters. */
+function shown(text: string): string {
+  const safe = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1");
+  return safe.length > 100 ? `${safe.slice(0, 100)}…` : safe;
+}
+
+/** `https://user:password@host`: the password is masked in every message, even before the URL is refused. */
+function registerUrlPassword(loginUrl: unknown): void {
+  if (typeof loginUrl !== "string") return;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(loginUrl)?.[1];
+  const password = userinfo?.includes(":") ? userinfo.slice(userinfo.indexOf(":") + 1) : undefined;
+  if (!password) return;
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // not percent-encoded: the raw form is registered
+  }
 }
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -198,12 +257,21 @@ function loginUrlProblem(text: string): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    return `'${text}' is not a URL; use e.g. https://acme.my.salesforce.com`;
+    return `'${shown(text)}' is not a URL; use e.g. https://acme.my.salesforce.com`;
+  }
+  if (url.username || url.password) {
+    return "must not contain a user name or password (user:password@); remove them, the connector logs in with credentials";
   }
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:" && LOOPBACK_HOST.test(url.hostname)) return undefined;
   if (url.protocol === "http:") return "must use https:// (http:// is accepted only for loopback hosts)";
   return `must be an https:// URL, not ${url.protocol}`;
+}
+
+/** The WARN for a start_date after `now`: incremental streams without state read nothing until then. */
+export function futureStartDateWarning(config: Config, now: Date): string | undefined {
+  if (!config.spec.start_date || config.startDate.getTime() <= now.getTime()) return undefined;
+  return `start_date ${config.spec.start_date} is in the future: incremental streams without a saved state read no records until then.`;
 }
 
 function resolveLoginUrl(spec: SpecWithDefaults): string {

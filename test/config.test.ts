@@ -1,6 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
-import { parseConfig, withRefreshToken } from "../src/config.js";
+import { futureStartDateWarning, parseConfig, readJsonFile, withRefreshToken } from "../src/config.js";
+import { redact } from "../src/protocol/redact.js";
+import { describeVersions } from "../src/salesforce/api-versions.js";
 import { ConnectorError } from "../src/errors.js";
 import { parseDurationMs } from "../src/durations.js";
 
@@ -140,5 +145,86 @@ describe("parseDurationMs", () => {
     ["30 days", undefined],
   ])("%s -> %s", (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
+  });
+});
+
+describe("config hardening (issue 13)", () => {
+  it("a user name or password in login_url is refused without echoing them, and the password is masked everywhere", () => {
+    const login_url = "https://admin:Pa%24%24word-x7@acme.my.salesforce.com";
+    let message = "";
+    try {
+      parseConfig({ credentials, login_url }, now);
+    } catch (e) {
+      message = (e as ConnectorError).message;
+    }
+    expect(message).toMatch(/login_url: must not contain a user name or password/);
+    expect(message).not.toMatch(/admin|Pa%24|Pa\$\$word/);
+    expect(redact("seen: Pa%24%24word-x7 and Pa$$word-x7")).toBe("seen: **** and ****");
+  });
+
+  it("quotes a login_url that is not a URL without its userinfo and at most 100 characters", () => {
+    expect(() => parseConfig({ credentials, login_url: "https://u:secret-q1@bad host" }, now)).toThrow(
+      /login_url: 'https:\/\/bad host' is not a URL/,
+    );
+    let message = "";
+    try {
+      parseConfig({ credentials, login_url: `not a url ${"x".repeat(1000)}` }, now);
+    } catch (e) {
+      message = (e as ConnectorError).message;
+    }
+    expect(message.length).toBeLessThan(300);
+  });
+
+  it("durations past their maximum_duration, start_date outside SOQL's dates, a second filter for one object", () => {
+    expect(() => parseConfig({ credentials, stream_slice_step: "P100YT1S" }, now)).toThrow(
+      /stream_slice_step: must be at most P100Y/,
+    );
+    expect(parseConfig({ credentials, stream_slice_step: "P100Y" }, now).sliceStepMs).toBe(36_500 * 86_400_000);
+    expect(() => parseConfig({ credentials, start_date: "1699-12-31" }, now)).toThrow(
+      /start_date: must be from 1700-01-01/,
+    );
+    expect(parseConfig({ credentials, start_date: "4000-12-31" }, now).startDate.toISOString()).toBe(
+      "4000-12-31T00:00:00.000Z",
+    );
+    expect(() =>
+      parseConfig(
+        {
+          credentials,
+          object_filters: [
+            { object: "Account", where: "A = 1" },
+            { object: "ACCOUNT", where: "B = 1" },
+          ],
+        },
+        now,
+      ),
+    ).toThrow(/object_filters\.1\.object: 'ACCOUNT' already has a filter \(object_filters\.0\)/);
+  });
+
+  it("a missing required field is named by its path", () => {
+    expect(() => parseConfig({ credentials: { auth_type: "oauth2_refresh_token", client_id: "c" } }, now)).toThrow(
+      /credentials\.client_secret: is required; credentials\.refresh_token: is required/,
+    );
+  });
+
+  it("warns of a start_date in the future only", () => {
+    expect(futureStartDateWarning(parseConfig({ credentials, start_date: "2027-01-01" }, now), now)).toMatch(
+      /^start_date 2027-01-01 is in the future/,
+    );
+    expect(futureStartDateWarning(parseConfig({ credentials, start_date: "2026-11-28" }, now), now)).toBeUndefined();
+    expect(futureStartDateWarning(parseConfig({ credentials }, now), now)).toBeUndefined();
+  });
+
+  it("reads JSON files that start with a UTF-8 byte order mark", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bom-"));
+    const path = join(dir, "config.json");
+    writeFileSync(path, `\uFEFF${JSON.stringify({ a: 1 })}`, "utf8");
+    expect(await readJsonFile(path, "config")).toEqual({ a: 1 });
+  });
+});
+
+describe("describeVersions", () => {
+  it("joins contiguous versions into runs", () => {
+    expect(describeVersions(["31.0", "32.0", "33.0"])).toBe("31.0 to 33.0");
+    expect(describeVersions(["58.0", "60.0", "61.0", "62.0"])).toBe("58.0, 60.0 to 62.0");
   });
 });

@@ -53,15 +53,15 @@ export type ClientSecret2 = string;
  */
 export type Sandbox = boolean;
 /**
- * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Required for client credentials (the org's My Domain). Must be https, except for loopback hosts.
+ * A My Domain or other login URL (e.g. https://acme.my.salesforce.com); overrides is_sandbox. Required for client credentials (the org's My Domain). Must be https, except for loopback hosts, without a user name or password.
  */
 export type LoginURL = string;
 /**
- * Salesforce REST/Bulk API version, e.g. 62.0.
+ * Salesforce REST/Bulk API version, from 47.0 (the first with Bulk API 2.0 queries) to 79.0, e.g. 62.0. check verifies that the org serves it.
  */
 export type APIVersion = string;
 /**
- * Where the first incremental sync begins (UTC date or date-time). Defaults to two years before the sync.
+ * Where the first incremental sync begins (UTC date or date-time, from 1700-01-01 to 4000-12-31 as SOQL accepts). Defaults to two years before the sync.
  */
 export type StartDate = string;
 /**
@@ -69,7 +69,7 @@ export type StartDate = string;
  */
 export type BulkAPI = BulkAPI20 | BulkAPI10;
 /**
- * maxRecords for each Bulk 2.0 results page; Salesforce chooses when unset.
+ * maxRecords for each Bulk 2.0 results page; Salesforce chooses when unset (a page is still cut at Salesforce's size limits).
  */
 export type RecordsPerResultsPage = number;
 /**
@@ -111,11 +111,11 @@ export type QueryStreams = {
   query: string;
 }[];
 /**
- * ISO-8601 duration of each incremental window; a STATE is emitted after each.
+ * ISO-8601 duration of each incremental window, at most P100Y; a STATE is emitted after each.
  */
 export type WindowSize = string;
 /**
- * ISO-8601 duration re-read before the saved cursor on each incremental sync.
+ * ISO-8601 duration re-read before the saved cursor on each incremental sync, at most P1Y.
  */
 export type LookbackWindow = string;
 /**
@@ -127,7 +127,7 @@ export type APIQuotaShare = number;
  */
 export type Concurrency = number;
 /**
- * ISO-8601 duration a Bulk job may take before the stream fails.
+ * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D.
  */
 export type BulkJobTimeout = string;
 

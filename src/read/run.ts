@@ -1,4 +1,4 @@
-import type { Config } from "../config.js";
+import { futureStartDateWarning, type Config } from "../config.js";
 import type { SyncOutput } from "../protocol/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import { connect } from "../salesforce/connect.js";
@@ -17,6 +17,8 @@ export async function runRead(
   output: SyncOutput,
   { syncStartedAt = new Date(), liveProgress = false }: { syncStartedAt?: Date; liveProgress?: boolean } = {},
 ): Promise<void> {
+  const future = futureStartDateWarning(config, syncStartedAt);
+  if (future) output.warn(future);
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, output.warn);
   const states = parseInputState(

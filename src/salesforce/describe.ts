@@ -8,7 +8,7 @@ export type DescribeGlobalEntry = DescribeGlobalResult["sobjects"][number];
 /** Salesforce's cap on subrequests in one Composite request. */
 export const COMPOSITE_LIMIT = 25;
 
-interface CompositeResponse {
+export interface CompositeResponse {
   compositeResponse: Array<{ body: unknown; httpStatusCode: number; referenceId: string }>;
 }
 

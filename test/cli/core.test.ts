@@ -187,11 +187,7 @@ describe("check", () => {
 
 describe("invalid config", () => {
   const cases: Array<[string, (base: Record<string, unknown>) => unknown, RegExp]> = [
-    [
-      "missing credentials",
-      ({ credentials: _c, ...rest }) => rest,
-      /\(root\): must have required property 'credentials'/,
-    ],
+    ["missing credentials", ({ credentials: _c, ...rest }) => rest, /credentials: is required/],
     [
       "unknown auth_type",
       (base) => ({ ...base, credentials: { auth_type: "magic" } }),
@@ -203,7 +199,7 @@ describe("invalid config", () => {
         ...base,
         credentials: { auth_type: "oauth2_refresh_token", client_id: "cid-x1f", client_secret: "csecret-z9q" },
       }),
-      /credentials: must have required property 'refresh_token'/,
+      /credentials\.refresh_token: is required/,
     ],
     [
       "http login_url to a public host",

@@ -206,7 +206,7 @@ export function identity(ctx: Ctx): Result {
   });
 }
 
-function soapFault(code: string, message: string): Result {
+export function soapFault(code: string, message: string): Result {
   const text =
     '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
     'xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault>' +

@@ -3,6 +3,7 @@
 // Like Bulk 2.0, a batch's result set is snapshotted (row numbers + data version) when the batch is
 // created and rendered lazily, so result files are never held in memory.
 import type { IncomingHttpHeaders } from "node:http";
+import { cellRewrite } from "./csv.js";
 import { ApiError } from "./errors.js";
 import { json, type Ctx, type Result } from "./http.js";
 import { randomId } from "./ids.js";
@@ -765,6 +766,10 @@ export function bulk1Result(ctx: Ctx): Result {
   const plan = batch.plan!;
   const { rows, version } = batch;
   const org = ctx.state.org;
+  const rewrite = cellRewrite(
+    plan.columns.map((c) => c.column),
+    ctx.rewrite,
+  );
   return {
     status: 200,
     contentType: "text/csv",
@@ -779,6 +784,7 @@ export function bulk1Result(ctx: Ctx): Result {
           const i = rows[k]!;
           for (let c = 0; c < plan.columns.length; c++)
             values[c] = columnValue(org, plan.obj, i, plan.columns[c]!, version);
+          if (rewrite?.row === k - file.start) values[rewrite.column] = rewrite.value;
           buf += quotedLine(values);
           if ((k - file.start + 1) % ROWS_PER_WRITE === 0) {
             if (!(await emit(buf))) return;

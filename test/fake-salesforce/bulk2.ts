@@ -3,7 +3,7 @@
 // so a 2M-row job never holds its CSV in memory.
 import { columnValue, Evaluator, type Snapshot } from "./soql/evaluate.js";
 import { planQuery, type Plan } from "./soql/plan.js";
-import { csvLine, DELIMITERS, LINE_ENDINGS } from "./csv.js";
+import { cellRewrite, csvLine, DELIMITERS, LINE_ENDINGS } from "./csv.js";
 import { ApiError, notFound } from "./errors.js";
 import { json, parseJsonBody, type Ctx, type Result } from "./http.js";
 import { randomId } from "./ids.js";
@@ -211,22 +211,31 @@ export async function jobResults(ctx: Ctx): Promise<Result> {
   if (!Number.isInteger(max) || max <= 0)
     throw new ApiError(400, "INVALIDPARAMETER", `Invalid maxRecords: ${maxParam}`);
   const end = Math.min(rows.length, start + max);
-  const count = end - start;
   const { plan, snapshot } = job;
   const delimiter = DELIMITERS[job.columnDelimiter]!;
   const eol = LINE_ENDINGS[job.lineEnding]!;
   const org = ctx.state.org;
+  const rewrite = cellRewrite(
+    plan.columns.map((c) => c.column),
+    ctx.rewrite,
+  );
+  // Broken answers (see FaultType): the rows sent may stop short of the page's end.
+  const sent = ctx.fault === "short_page" ? Math.floor((end - start) / 2) : end - start;
+  const headers: Record<string, string> = {
+    "Sforce-Locator": end < rows.length ? encodeLocator(end) : "null",
+    "Sforce-NumberOfRecords": String(end - start),
+  };
+  if (ctx.fault === "self_locator") headers["Sforce-Locator"] = encodeLocator(start);
+  if (ctx.fault === "no_locator") delete headers["Sforce-Locator"];
+  if (ctx.fault === "no_record_count" || ctx.fault === "short_page") delete headers["Sforce-NumberOfRecords"];
   return {
     status: 200,
     contentType: "text/csv",
-    headers: {
-      "Sforce-Locator": end < rows.length ? encodeLocator(end) : "null",
-      "Sforce-NumberOfRecords": String(count),
-    },
+    headers,
     stream: {
-      rows: count,
+      rows: sent,
       async write(emit, stopAfterRows) {
-        const stop = stopAfterRows === undefined ? end : start + stopAfterRows;
+        const stop = start + (stopAfterRows ?? sent);
         if (
           !(await emit(
             csvLine(
@@ -243,6 +252,7 @@ export async function jobResults(ctx: Ctx): Promise<Result> {
           const i = rows[k]!;
           for (let c = 0; c < plan.columns.length; c++)
             values[c] = columnValue(org, plan.obj, i, plan.columns[c]!, snapshot.version);
+          if (rewrite?.row === k - start) values[rewrite.column] = rewrite.value;
           buf += csvLine(values, delimiter, eol);
           if ((k - start + 1) % ROWS_PER_CHUNK === 0) {
             if (!(await emit(buf))) return;

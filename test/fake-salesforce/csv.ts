@@ -1,5 +1,6 @@
 // CSV as Bulk API 2.0 writes it: RFC 4180 quoting, empty field for null, true/false booleans,
 // ISO datetimes with milliseconds and Z, dates as YYYY-MM-DD.
+import type { ValueFaultSpec } from "./types.js";
 
 export const DELIMITERS: Record<string, string> = {
   COMMA: ",",
@@ -29,4 +30,14 @@ export function csvLine(values: unknown[], delimiter: string, lineEnding: string
     line += csvField(values[k], delimiter);
   }
   return line + lineEnding;
+}
+
+/** Where a `rewrite_value` fault writes its value in a page with these columns (none: not in this page). */
+export function cellRewrite(
+  columns: readonly string[],
+  fault: ValueFaultSpec | undefined,
+): { column: number; row: number; value: unknown } | undefined {
+  if (!fault) return undefined;
+  const column = columns.findIndex((c) => c.toLowerCase() === fault.field.toLowerCase());
+  return column < 0 ? undefined : { column, row: fault.row ?? 0, value: fault.value };
 }

@@ -20,7 +20,12 @@ export function describeGlobal(ctx: Ctx): Result {
 export function describeObject(ctx: Ctx): Result {
   const obj = objectFor(ctx);
   if (obj.describeFails) throw unknownException();
-  return json(200, { ...obj.describe, urls: objectUrls(obj.name, ctx.version, ctx.state.url, obj.keyPrefix) });
+  const body: Record<string, unknown> = {
+    ...obj.describe,
+    urls: objectUrls(obj.name, ctx.version, ctx.state.url, obj.keyPrefix),
+  };
+  if (obj.describeOmitsFields) delete body.fields;
+  return json(200, body);
 }
 
 /** GET /services/data/vXX.X/sobjects/{name}: basic information. */

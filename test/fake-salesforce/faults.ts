@@ -1,6 +1,13 @@
 // Injected faults: each spec hits matching requests (or Bulk 1.0 batches, or Composite subrequests)
 // after skipping `after` of them, `times` times.
-import type { BatchFaultSpec, FaultSpec, FaultType, RequestKind, SubrequestFaultSpec } from "./types.js";
+import type {
+  BatchFaultSpec,
+  FaultSpec,
+  RequestFaultSpec,
+  RequestKind,
+  SubrequestFaultSpec,
+  ValueFaultSpec,
+} from "./types.js";
 
 interface ActiveFault {
   spec: FaultSpec;
@@ -20,11 +27,11 @@ export class Faults {
   }
 
   /** The fault to apply to this request, if any. Every fault of that kind counts the request. */
-  take(kind: RequestKind): FaultType | undefined {
-    let chosen: FaultType | undefined;
+  take(kind: RequestKind): RequestFaultSpec | ValueFaultSpec | undefined {
+    let chosen: RequestFaultSpec | ValueFaultSpec | undefined;
     for (const f of this.active) {
       if (f.spec.kind === "bulk1_batch" || f.spec.kind === "composite_subrequest" || f.spec.kind !== kind) continue;
-      if (this.hit(f, chosen === undefined)) chosen = f.spec.type;
+      if (this.hit(f, chosen === undefined)) chosen = f.spec;
     }
     return chosen;
   }

@@ -5,7 +5,7 @@ import { constants as zlibConstants, createGzip, gzipSync } from "node:zlib";
 import type { Writable } from "node:stream";
 import { ApiError } from "./errors.js";
 import type { FakeState } from "./state.js";
-import type { FaultType } from "./types.js";
+import type { FaultType, ValueFaultSpec } from "./types.js";
 
 export interface Ctx {
   state: FakeState;
@@ -18,8 +18,10 @@ export interface Ctx {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
-  /** A fault that the handler itself must enact (job_failed). */
+  /** A fault that the handler itself must enact (job_failed, the Bulk 2.0 paging faults, ...). */
   fault?: FaultType;
+  /** A `rewrite_value` fault for the page this handler answers. */
+  rewrite?: ValueFaultSpec;
   /** Runs a subrequest through the router (used by Composite); `headers` add to the request's own. */
   sub: (method: string, url: string, body?: unknown, headers?: Record<string, string>) => Promise<Result>;
 }

@@ -48,6 +48,7 @@ export interface ObjectModel {
   /** Bulk 1.0 PK chunking works on this object (see FakeObjectSpec.pkChunkingSupported). */
   pkChunkingSupported: boolean;
   describeFails: boolean;
+  describeOmitsFields: boolean;
   requiredFilter?: RequiredFilter;
   store: RecordStore;
   /** Last mutation timestamp (ms) given to this object. */
@@ -250,6 +251,7 @@ export class Org {
       bulkSupported: spec.bulkSupported !== false,
       pkChunkingSupported: spec.pkChunkingSupported ?? documentedPkChunking(String(describe.name ?? spec.name)),
       describeFails: spec.describeFails === true,
+      describeOmitsFields: spec.describeOmitsFields === true,
       requiredFilter: spec.requiredFilter,
       lastStamp: 0,
     } as Omit<ObjectModel, "store"> as ObjectModel;

@@ -6,6 +6,7 @@ import { randomId } from "./ids.js";
 import { renderRecord } from "./render.js";
 import { Evaluator, type Snapshot } from "./soql/evaluate.js";
 import { planQuery, type Plan } from "./soql/plan.js";
+import type { ValueFaultSpec } from "./types.js";
 
 export interface QueryLocator {
   plan: Plan;
@@ -29,9 +30,20 @@ function page(ctx: Ctx, locatorId: string, loc: QueryLocator, offset: number): R
     records.push(renderRecord(ctx.state.org, loc.plan, rows[k]!, version, ctx.version));
   const done = end >= rows.length;
   const body: Record<string, unknown> = { totalSize: rows.length, done };
-  if (!done) body.nextRecordsUrl = `/services/data/v${ctx.version}/query/${locatorId}-${end}`;
+  if (!done && ctx.fault !== "no_next_records_url")
+    body.nextRecordsUrl = `/services/data/v${ctx.version}/query/${locatorId}-${end}`;
+  if (ctx.rewrite) rewriteRecordValue(records, ctx.rewrite);
   body.records = records;
   return json(200, body);
+}
+
+/** A `rewrite_value` fault: one key of one record (dotted into nested objects) gets the fault's value. */
+function rewriteRecordValue(records: Array<Record<string, unknown>>, fault: ValueFaultSpec): void {
+  let target: unknown = records[fault.row ?? 0];
+  const path = fault.field.split(".");
+  for (const key of path.slice(0, -1)) target = (target as Record<string, unknown> | null | undefined)?.[key];
+  const last = path.at(-1)!;
+  if (target && typeof target === "object" && last in target) (target as Record<string, unknown>)[last] = fault.value;
 }
 
 /** GET /services/data/vXX.X/query?q= and /queryAll?q= */

@@ -1,10 +1,12 @@
 // The HTTP server and the request pipeline:
-// record -> latency -> URI/header size -> injected fault -> authenticate -> API disabled? -> daily quota
-// -> count -> handler, with Sforce-Limit-Info on every /services/data and /services/async response.
+// record -> latency -> URI/header size -> injected fault -> API version served? -> authenticate
+// -> API disabled? -> daily quota -> count -> handler (-> truncated_json), with Sforce-Limit-Info on
+// every /services/data and /services/async response.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { apiFamilyOf } from "./activity.js";
-import { bearerToken } from "./auth.js";
+import { bearerToken, soapFault } from "./auth.js";
+import { htmlPage, truncatedJson } from "./broken-answers.js";
 import { renderBulk1Error } from "./bulk1.js";
 import {
   ApiError,
@@ -20,6 +22,7 @@ import { oversizedRequest } from "./request-limits.js";
 import { matchRoute, versionOf, type Route } from "./router.js";
 import { limitInfo, type FakeState } from "./state.js";
 import type { RecordedRequest } from "./types.js";
+import { unservedVersion } from "./versions.js";
 
 /** Epoch ms with sub-ms precision, monotonic within a run. */
 export const clockMs = (): number => performance.timeOrigin + performance.now();
@@ -69,6 +72,7 @@ function subrequest(parent: Ctx) {
       headers: headers ? { ...parent.headers, ...headers } : parent.headers,
       body: body === undefined ? "" : JSON.stringify(body),
       fault: undefined,
+      rewrite: undefined,
     };
     return runHandler(ctx, m.route);
   };
@@ -129,7 +133,8 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   const render = route?.renderError ?? (isAsyncPath ? renderBulk1Error : errorResult);
   const fail = (e: ApiError): Promise<void> => send(render(e, req.headers));
 
-  const fault = state.faults.take(kind);
+  const faultSpec = state.faults.take(kind);
+  const fault = faultSpec?.type === "rewrite_value" ? undefined : faultSpec?.type;
   switch (fault) {
     case "drop":
       req.socket.destroy();
@@ -144,7 +149,12 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       // The session really is gone afterwards: the client must refresh or log in again.
       state.sessions.revoke(bearerToken(req.headers));
       return fail(invalidSession());
+    case "html_page":
+      return send(htmlPage(faultSpec?.type === "html_page" ? faultSpec.body : undefined));
   }
+
+  const unserved = unservedVersion(version, isAsyncPath ? "bulk1" : kind === "soap_login" ? "soap" : "rest");
+  if (unserved) return kind === "soap_login" ? send(soapFault(unserved.errorCode, unserved.message)) : fail(unserved);
 
   if (route?.api || (!route && isApiPath)) {
     if (!state.sessions.isValid(bearerToken(req.headers))) return fail(invalidSession());
@@ -171,6 +181,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     headers: req.headers,
     body,
     fault,
+    rewrite: faultSpec?.type === "rewrite_value" ? faultSpec : undefined,
     sub: async () => errorResult(notFound()),
   };
   ctx.sub = subrequest(ctx);
@@ -180,7 +191,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     state.apiCallsCounted += weight;
   }
   const result = route ? await runHandler(ctx, route) : render(notFound(), req.headers);
-  await send(result, fault === "drop_mid_body");
+  await send(fault === "truncated_json" ? truncatedJson(result) : result, fault === "drop_mid_body");
 }
 
 export async function startServer(state: FakeState): Promise<{ url: string; close: () => Promise<void> }> {

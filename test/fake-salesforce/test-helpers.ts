@@ -99,3 +99,44 @@ export async function runBulkJob(a: Api, query: string, operation = "query"): Pr
   }
   throw new Error("job never completed");
 }
+
+/**
+ * Runs a Bulk 1.0 query job (one batch, no PK chunking) to its Completed batch and returns the URLs
+ * of its result files (GET them with `X-SFDC-Session`).
+ */
+export async function runBulk1Job(
+  fake: FakeSalesforce,
+  token: string,
+  object: string,
+  soql: string,
+): Promise<{ jobId: string; batchId: string; resultUrls: string[] }> {
+  const base = `${fake.url}/services/async/${V}/job`;
+  const headers = { "X-SFDC-Session": token };
+  const send = async (url: string, init: RequestInit): Promise<string> => {
+    const r = await fetch(url, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`${init.method ?? "GET"} ${url}: ${r.status} ${text}`);
+    return text;
+  };
+  const tag = (xml: string, name: string): string => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? "";
+  const ns = "http://www.force.com/2009/06/asyncapi/dataload";
+  const jobXml =
+    `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="${ns}"><operation>query</operation>` +
+    `<object>${object}</object><contentType>CSV</contentType></jobInfo>`;
+  const jobId = tag(
+    await send(base, { method: "POST", body: jobXml, headers: { "Content-Type": "application/xml" } }),
+    "id",
+  );
+  const batchId = tag(
+    await send(`${base}/${jobId}/batch`, { method: "POST", body: soql, headers: { "Content-Type": "text/csv" } }),
+    "id",
+  );
+  for (let k = 0; ; k++) {
+    const state = tag(await send(`${base}/${jobId}/batch/${batchId}`, {}), "state");
+    if (state === "Completed") break;
+    if (state === "Failed" || k > 20) throw new Error(`batch ${state}`);
+  }
+  const list = await send(`${base}/${jobId}/batch/${batchId}/result`, {});
+  const ids = [...list.matchAll(/<result>([^<]+)<\/result>/g)].map((m) => m[1]!);
+  return { jobId, batchId, resultUrls: ids.map((id) => `${base}/${jobId}/batch/${batchId}/result/${id}`) };
+}

@@ -55,6 +55,8 @@ export interface FakeObjectSpec {
   pkChunkingSupported?: boolean;
   /** Its describe answers 500 UNKNOWN_EXCEPTION (also inside Composite, as a failed subrequest). */
   describeFails?: boolean;
+  /** Its describe answer has no `fields` array (also inside Composite); queries still see the fields. */
+  describeOmitsFields?: boolean;
 }
 
 export interface FakeOptions {
@@ -154,8 +156,37 @@ export interface RecordedRequest {
   answeredAt?: number;
 }
 
+/**
+ * Request faults. Salesforce's own failures: `http500`, `http503`, `invalid_session`, `request_limit`,
+ * `job_failed` (Bulk 2.0 create). The network's: `drop`, `drop_mid_body`. Broken answers, as a proxy,
+ * captive portal or maintenance page (or a Salesforce bug) would give them:
+ * - `html_page`: 200 `text/html` page instead of the answer (any kind; never reaches Salesforce).
+ * - `truncated_json`: the JSON answer cut to half its length, the response otherwise complete and well
+ *   framed (Content-Length of the cut body); any kind answering JSON (`oauth_token`, `query`, ...).
+ * - `no_locator` (`bulk2_results`): the page lacks its `Sforce-Locator` header.
+ * - `no_record_count` (`bulk2_results`): the page lacks `Sforce-NumberOfRecords`, body complete.
+ * - `short_page` (`bulk2_results`): no `Sforce-NumberOfRecords`, and the body ends cleanly after half
+ *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator.
+ * - `self_locator` (`bulk2_results`): `Sforce-Locator` points back at this very page.
+ * - `no_next_records_url` (`query`, `query_all`, `query_more`): a page with `done: false` and no
+ *   `nextRecordsUrl` (a page that is `done: true` is left alone).
+ * - `rewrite_value`: see ValueFaultSpec.
+ */
 export type FaultType =
-  "http500" | "http503" | "drop" | "drop_mid_body" | "invalid_session" | "request_limit" | "job_failed";
+  | "http500"
+  | "http503"
+  | "drop"
+  | "drop_mid_body"
+  | "invalid_session"
+  | "request_limit"
+  | "job_failed"
+  | "html_page"
+  | "truncated_json"
+  | "no_locator"
+  | "no_record_count"
+  | "short_page"
+  | "self_locator"
+  | "no_next_records_url";
 
 export interface RequestFaultSpec {
   kind: RequestKind;
@@ -164,6 +195,30 @@ export interface RequestFaultSpec {
   /** Skip this many matching requests first (default 0). */
   after?: number;
   type: FaultType;
+  /** `html_page` only: the page's HTML (default: a maintenance page whose tags carry quoted attributes). */
+  body?: string;
+}
+
+/**
+ * One value of a results page rewritten, as a proxy or a broken export would: on a Bulk 2.0 results
+ * page (`bulk2_results`), a Bulk 1.0 result file (`bulk1_result`) or a REST page (`query`,
+ * `query_all`, `query_more`). Counted per matching request like a RequestFaultSpec. A page without
+ * that column or row is sent unchanged.
+ */
+export interface ValueFaultSpec {
+  kind: "bulk2_results" | "bulk1_result" | "query" | "query_all" | "query_more";
+  type: "rewrite_value";
+  /**
+   * CSV: the column as the header names it (`Amount__c`, `Geo__Latitude__s`, `Account.Name`).
+   * REST: the record's key, dotted for nested objects (`Amount__c`, `Geo__c.latitude`, `Account.Name`).
+   */
+  field: string;
+  /** Written as is: CSV gets its text (quoted where CSV needs it), REST JSON gets the JSON value. */
+  value: unknown;
+  /** 0-based row within the page or file (default 0). */
+  row?: number;
+  times?: number;
+  after?: number;
 }
 
 /**
@@ -204,7 +259,7 @@ export interface SubrequestFaultSpec {
   message?: string;
 }
 
-export type FaultSpec = RequestFaultSpec | BatchFaultSpec | SubrequestFaultSpec;
+export type FaultSpec = RequestFaultSpec | ValueFaultSpec | BatchFaultSpec | SubrequestFaultSpec;
 
 /** The API a request belongs to: logins ("auth"), REST incl. Composite, Bulk 2.0 (`/jobs/`), Bulk 1.0. */
 export type ApiFamily = "auth" | "rest" | "bulk2" | "bulk1";

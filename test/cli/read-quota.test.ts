@@ -18,7 +18,7 @@ afterAll(() => fake.stop());
 
 describe("the org's daily API allowance", () => {
   it("stops cleanly before passing api_quota_percent, with state saved up to the last finished window", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P30D", api_quota_percent: 80 });
+    const config = baseConfig(fake, { bulk_threshold: 0, stream_slice_step: "P30D", api_quota_percent: 80 });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental", Other__c: "full_refresh" });
     const run = await readOnce(config, catalog);
     expect(run.code).toBe(1);
@@ -40,7 +40,7 @@ describe("the org's daily API allowance", () => {
     const roomy = await startFakeSalesforce({ extraObjects: [widgetObject(100)] });
     try {
       roomy.inject({ kind: "bulk2_status", type: "request_limit", times: Infinity });
-      const config = baseConfig(roomy);
+      const config = baseConfig(roomy, { bulk_threshold: 0 });
       const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
       const run = await readOnce(config, catalog);
       expect(run.code).toBe(1);
@@ -57,6 +57,7 @@ describe("the org's daily API allowance", () => {
 describe("Salesforce rejecting a query", () => {
   it("a bad object_filters condition is a config_error naming the stream and where to look", async () => {
     const config = baseConfig(fake, {
+      bulk_threshold: 0,
       object_filters: [{ object: "other__c", where: "Nope__c = 1" }],
       api_quota_percent: 100,
     });
@@ -74,6 +75,7 @@ describe("Salesforce rejecting a query", () => {
     const roomy = await startFakeSalesforce({ extraObjects: [widgetObject(300)] });
     try {
       const config = baseConfig(roomy, {
+        bulk_threshold: 0,
         object_filters: [{ object: "Widget__c", where: "Active__c = true OR Quantity__c > 50" }],
       });
       const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
@@ -99,7 +101,7 @@ describe("job_timeout", () => {
   it("a Bulk 2.0 job still running after job_timeout is aborted and the stream fails with what to change", async () => {
     const slow = await startFakeSalesforce({ extraObjects: [widgetObject(50)], bulk2PollsUntilComplete: 1_000_000 });
     try {
-      const config = baseConfig(slow, { job_timeout: "PT1S" });
+      const config = baseConfig(slow, { bulk_threshold: 0, job_timeout: "PT1S" });
       const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
       const run = await readOnce(config, catalog);
       expect(run.code).toBe(1);

@@ -9,7 +9,7 @@ import type { Semaphore } from "../util/concurrency.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extractBulk1 } from "./extract-bulk1.js";
 import { extractBulk2 } from "./extract-bulk2.js";
-import { extractRest } from "./extract-rest.js";
+import { extractRest, type FirstPage } from "./extract-rest.js";
 
 /** The extractor of each `bulk_api.version`. */
 const BULK: Readonly<Record<Config["spec"]["bulk_api"]["version"], { extract: Extractor; api: ApiName }>> = {
@@ -23,6 +23,8 @@ export interface ExtractContext {
   config: Config;
   /** `max_bulk_jobs`: a permit is held from a window's job creation until its results are read and it is deleted. */
   bulkJobs: Semaphore;
+  /** First pages of REST reads (the sync's Composite batcher). */
+  firstPage: FirstPage;
 }
 
 /**
@@ -69,7 +71,7 @@ export class WindowExtractor {
       }
     }
     this.sink.api = "REST";
-    await extractRest(client, config, this.plan, window, this.sink);
+    await extractRest(client, config, this.plan, window, this.sink, this.ctx.firstPage);
   }
 }
 

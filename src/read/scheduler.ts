@@ -35,12 +35,14 @@ export interface SyncContext {
 export async function runSync(plans: StreamPlan[], states: Map<string, StreamCursor>, ctx: SyncContext): Promise<void> {
   const { client, config, writer } = ctx;
   const stats = new SyncStats();
+  const batcher = new CompositeQueryBatcher(client);
   const streamCtx: StreamContext = {
     client,
     config,
     writer,
     syncStartedAt: ctx.syncStartedAt,
-    batcher: new CompositeQueryBatcher(client),
+    batcher,
+    firstPage: (soql, operation) => batcher.firstPage(soql, operation),
     bulkJobs: new Semaphore(config.spec.max_bulk_jobs),
   };
   const progress = startProgress({ live: ctx.liveProgress === true, log: writer.info });

@@ -12,7 +12,7 @@ import type { StreamPlan } from "./plan.js";
 import type { StreamCursor } from "./state.js";
 import type { Window } from "../util/datetime.js";
 import { ConnectorError } from "../errors.js";
-import { CompositeQueryBatcher, fitsInRestGet, nextPages, type QueryPage } from "../salesforce/composite-query.js";
+import { CompositeQueryBatcher, nextPages, type QueryPage } from "../salesforce/composite-query.js";
 import { parseTimestamp, SALESFORCE_VALUE } from "../util/datetime.js";
 import { createRestRecordConverter } from "./records/convert.js";
 import { earliestCursor } from "./first-change.js";
@@ -115,13 +115,13 @@ class StreamRead {
 
   /**
    * The probe's SOQL, or undefined when the stream skips the probe: bulk_threshold 0 for what Bulk can
-   * serve, a query stream with its own ORDER BY, or a SELECT whose GET would not fit in a URI (Bulk
-   * sends the query in a POST body).
+   * serve, or a query stream with its own ORDER BY. A SELECT too long for a GET (hundreds of fields)
+   * is still probed: its first page comes in a Composite request's body (composite-query.ts), the
+   * pages after it by short query locators.
    */
   private probeQuery(soql: string | undefined): string | undefined {
     if (soql === undefined) return undefined;
     if (this.windows.usesBulk && this.threshold === 0) return undefined;
-    if (this.windows.usesBulk && !fitsInRestGet(this.ctx.client, soql, this.plan.operation)) return undefined;
     return soql;
   }
 

@@ -1,6 +1,7 @@
 import type { SalesforceClient } from "./client.js";
 import type { QueryOperation } from "./bulk2.js";
 import type { CompositeResponse } from "./describe.js";
+import { parseErrorBody } from "./api-error.js";
 import { COMPOSITE_QUERY_LIMIT } from "./probe-queries.js";
 import { queryPath, type QueryPage } from "./rest-query.js";
 
@@ -66,23 +67,13 @@ export class CompositeQueryBatcher {
   }
 
   private async send(batch: PendingQuery[]): Promise<void> {
-    if (batch.length === 1) {
+    if (batch.length === 1 && this.fits(batch[0]!)) {
       await this.alone(batch[0]!);
       return;
     }
     let response: CompositeResponse;
     try {
-      response = await this.client.json<CompositeResponse>("/composite", {
-        method: "POST",
-        json: {
-          allOrNone: false,
-          compositeRequest: batch.map((query, i) => ({
-            method: "GET",
-            url: this.client.dataPath(queryPath(query.soql, query.operation)),
-            referenceId: `q${i}`,
-          })),
-        },
-      });
+      response = await this.composite(batch);
     } catch (error) {
       for (const query of batch) query.reject(error);
       return;
@@ -99,9 +90,39 @@ export class CompositeQueryBatcher {
     );
   }
 
+  private composite(batch: PendingQuery[]): Promise<CompositeResponse> {
+    return this.client.json<CompositeResponse>("/composite", {
+      method: "POST",
+      json: {
+        allOrNone: false,
+        compositeRequest: batch.map((query, i) => ({
+          method: "GET",
+          url: this.client.dataPath(queryPath(query.soql, query.operation)),
+          referenceId: `q${i}`,
+        })),
+      },
+    });
+  }
+
+  private fits(query: PendingQuery): boolean {
+    return fitsInRestGet(this.client, query.soql, query.operation);
+  }
+
+  /**
+   * One query on its own: a plain GET, or, when its GET would not fit in a URI (a SELECT of hundreds
+   * of fields), a Composite request of one: its url travels in the body, as Salesforce Help 000386264
+   * suggests for long SOQL (the query locators after it are short).
+   */
   private async alone(query: PendingQuery): Promise<void> {
     try {
-      query.resolve(await this.client.json<QueryPage>(queryPath(query.soql, query.operation)));
+      if (this.fits(query)) {
+        query.resolve(await this.client.json<QueryPage>(queryPath(query.soql, query.operation)));
+        return;
+      }
+      const sub = (await this.composite([query])).compositeResponse?.[0];
+      if (sub && sub.httpStatusCode >= 200 && sub.httpStatusCode < 300 && isQueryPage(sub.body))
+        query.resolve(sub.body);
+      else query.reject(parseErrorBody(sub?.httpStatusCode ?? 500, JSON.stringify(sub?.body ?? null), "/composite"));
     } catch (error) {
       query.reject(error);
     }

@@ -9,14 +9,12 @@ import {
   batchRequest,
   createJob,
   listBatches,
-  resultIds,
-  resultPath,
+  readBatchResults,
   setJobState,
   type BatchInfo,
   type PkChunking,
 } from "../salesforce/bulk1.js";
 import { pkChunkingFor } from "../salesforce/facts.js";
-import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
 import type { Window } from "../util/datetime.js";
@@ -148,7 +146,7 @@ class Bulk1Job {
         if (handled.has(batch.id)) continue;
         if (batch.state === "Completed") {
           handled.add(batch.id);
-          pool.add(() => this.download(jobId, batch.id));
+          pool.add(() => this.download({ ...batch, jobId }));
         } else if (batch.state === "Failed" || batch.state === "NotProcessed") {
           handled.add(batch.id);
           if (!chunked) throw new BatchFailedError(batch);
@@ -174,12 +172,9 @@ class Bulk1Job {
     await pool.idle();
   }
 
-  private async download(jobId: string, batchId: string): Promise<void> {
-    for (const resultId of await resultIds(this.client, jobId, batchId)) {
-      const path = resultPath(this.client, jobId, batchId, resultId);
-      for await (const batch of readCsvResource(this.client, path, { sessionHeader: "x-sfdc-session" })) {
-        await this.sink.records(batch.rows.map(this.converterFor(batch.header)));
-      }
+  private async download(batch: BatchInfo): Promise<void> {
+    for await (const rows of readBatchResults(this.client, batch, this.plan.fields)) {
+      await this.sink.records(rows.rows.map(this.converterFor(rows.header)));
     }
   }
 

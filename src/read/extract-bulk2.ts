@@ -35,7 +35,8 @@ export async function extractBulk2(
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       // One converter per distinct header: warnings about a column come once per stream, not per page.
       const converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
-      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
+      const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
+      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config), expectation)) {
         await sink.records(batch.rows.map(converterFor(batch.header)));
       }
       await deleteJob(client, job.id).catch((error: unknown) =>

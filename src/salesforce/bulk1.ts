@@ -4,6 +4,10 @@
 // request: one retry policy, one session refresh, one API-usage count.
 import type { SalesforceClient } from "./client.js";
 import type { QueryOperation } from "./bulk2.js";
+import { readCsvResource, type RowBatch } from "./csv-results.js";
+import { ConnectorError } from "../errors.js";
+import { UnexpectedAnswerError } from "./api-error.js";
+import { pause } from "../shutdown.js";
 
 const NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload";
 
@@ -75,6 +79,48 @@ export async function resultIds(client: SalesforceClient, jobId: string, batchId
 
 export function resultPath(client: SalesforceClient, jobId: string, batchId: string, resultId: string): string {
   return path(client, `/${jobId}/batch/${batchId}/result/${resultId}`);
+}
+
+/**
+ * Streams every result file of a completed batch. Result files carry no row count of their own, so
+ * the batch's numberRecordsProcessed is the check: files that add up to fewer rows (a body cut at a
+ * row boundary, a page that is not CSV) are read again, skipping the rows each already delivered;
+ * more rows than the batch reported fail the stream. Each file is text/csv with the query's header
+ * (csv-results.ts). Costs no request unless a file must be read again.
+ */
+export async function* readBatchResults(
+  client: SalesforceClient,
+  batch: Pick<BatchInfo, "id" | "jobId" | "numberRecordsProcessed">,
+  header: readonly string[],
+): AsyncGenerator<RowBatch> {
+  const delivered = new Map<string, number>();
+  for (let attempt = 1; ; attempt++) {
+    // Asked again on a re-read too: a list that was not Salesforce's (an HTML page) names no file.
+    const ids = await resultIds(client, batch.jobId, batch.id);
+    let total = 0;
+    for (const resultId of ids) {
+      const rows: number = yield* readCsvResource(client, resultPath(client, batch.jobId, batch.id, resultId), {
+        sessionHeader: "x-sfdc-session",
+        expectedHeader: header,
+        skipRows: delivered.get(resultId) ?? 0,
+      });
+      delivered.set(resultId, Math.max(rows, delivered.get(resultId) ?? 0));
+      total += rows;
+    }
+    if (total === batch.numberRecordsProcessed) return;
+    if (total > batch.numberRecordsProcessed)
+      throw new ConnectorError(
+        `The result files of Bulk 1.0 batch ${batch.id} hold ${total} rows, more than the ${batch.numberRecordsProcessed} Salesforce reported. Run the sync again.`,
+        "transient_error",
+      );
+    const short = new UnexpectedAnswerError(
+      `its result files hold ${total} rows; the batch reported numberRecordsProcessed ${batch.numberRecordsProcessed}`,
+      path(client, `/${batch.jobId}/batch/${batch.id}/result`),
+    );
+    const decision = client.decideAfterBodyFailure(short, attempt);
+    if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : short;
+    await pause(decision.delayMs);
+  }
 }
 
 export async function setJobState(client: SalesforceClient, jobId: string, state: "Closed" | "Aborted"): Promise<void> {

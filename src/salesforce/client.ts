@@ -1,7 +1,7 @@
 import type { SalesforceSession } from "./session.js";
 import { SILENT_LOG, type Log } from "../log.js";
 import { ApiUsage } from "./api-usage.js";
-import { parseErrorBody } from "./api-error.js";
+import { parseErrorBody, UnexpectedAnswerError } from "./api-error.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
 import { send, type HttpResponse } from "./http.js";
 import { pause, stopSignal, throwIfStopped } from "../shutdown.js";
@@ -72,8 +72,9 @@ export class SalesforceClient {
   }
 
   /**
-   * A JSON answer. GETs whose body is cut off mid-way are asked again (they are idempotent): the
-   * status line was fine, so `request` alone would not see the failure.
+   * A JSON answer. GETs whose body is cut off mid-way, or that answer something that is not JSON (a
+   * proxy's HTML page with status 200, JSON cut short but well framed), are asked again (they are
+   * idempotent): the status line was fine, so `request` alone would not see the failure.
    */
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = (options.method ?? "GET") === "GET";
@@ -81,11 +82,13 @@ export class SalesforceClient {
       const response = await this.request(path, options);
       if (response.status === 204) return undefined as T;
       try {
-        return (await response.json()) as T;
+        return await jsonBody<T>(response, this.dataPath(path).split("?")[0]!);
       } catch (error) {
         const decision = decide(error, attempt, true, this.retry);
         if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-        this.log.warn(`Response from ${this.dataPath(path)} was cut off (${failureText(error)}); asking again.`);
+        this.log.warn(
+          `Response from ${this.dataPath(path)} was cut off or not JSON (${failureText(error)}); asking again.`,
+        );
         await pause(decision.delayMs);
       }
     }
@@ -115,6 +118,21 @@ export class SalesforceClient {
     });
     this.usage.observe(response.header("sforce-limit-info") ?? null);
     return response;
+  }
+}
+
+/** The body as JSON; an answer that says it is something else, or does not parse, is not Salesforce's. */
+async function jsonBody<T>(response: HttpResponse, path: string): Promise<T> {
+  const type = response.header("content-type");
+  if (type !== undefined && !/\bjson\b/i.test(type)) {
+    response.discard();
+    throw new UnexpectedAnswerError(`Content-Type ${JSON.stringify(type.slice(0, 80))}, not JSON`, path);
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UnexpectedAnswerError(`not valid JSON (${text.length} characters)`, path);
   }
 }
 

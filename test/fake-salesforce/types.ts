@@ -166,7 +166,8 @@ export interface RecordedRequest {
  * - `no_locator` (`bulk2_results`): the page lacks its `Sforce-Locator` header.
  * - `no_record_count` (`bulk2_results`): the page lacks `Sforce-NumberOfRecords`, body complete.
  * - `short_page` (`bulk2_results`): no `Sforce-NumberOfRecords`, and the body ends cleanly after half
- *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator.
+ *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator. On a Bulk 1.0
+ *   result file (`bulk1_result`, which has no row count header): the file ends after half its rows.
  * - `self_locator` (`bulk2_results`): `Sforce-Locator` points back at this very page.
  * - `no_next_records_url` (`query`, `query_all`, `query_more`): a page with `done: false` and no
  *   `nextRecordsUrl` (a page that is `done: true` is left alone).

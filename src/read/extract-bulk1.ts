@@ -17,6 +17,7 @@ import {
 import { pkChunkingFor } from "../salesforce/facts.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
 import type { Window } from "../util/datetime.js";
 import { pause } from "../shutdown.js";
 
@@ -109,7 +110,8 @@ class Bulk1Job {
     private readonly plan: StreamPlan,
     private readonly sink: RecordSink,
   ) {
-    this.converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
+    const values = valueLogFor(plan, sink.log);
+    this.converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
   }
 
   /** `estimate`: report Salesforce's row count (not for a chunk's re-run, which is part of a larger job). */

@@ -5,6 +5,7 @@ import type { Window } from "../util/datetime.js";
 import type { RecordSink } from "./extractor.js";
 import { restQuery } from "../salesforce/rest-query.js";
 import { createRestRecordConverter } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
 
 /**
  * REST query/queryAll for one window, 2,000 records a call: for objects and fields the Bulk API
@@ -18,7 +19,8 @@ export async function extractRest(
   sink: RecordSink,
 ): Promise<void> {
   const soql = plan.query.select(window);
-  const convert = createRestRecordConverter(plan.schema, plan.fields, sink.log.warn);
+  const values = valueLogFor(plan, sink.log);
+  const convert = createRestRecordConverter(plan.schema, plan.fields, values.warn, values.nul);
   for await (const records of restQuery(client, soql, plan.operation, (total) => void sink.estimate(total))) {
     await sink.records(records.map(convert));
   }

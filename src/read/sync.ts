@@ -7,6 +7,7 @@ import type { StreamCursor } from "./state.js";
 import { ApiAllowanceError, asConnectorError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extract } from "./extract.js";
+import { reportStreamValues } from "./value-log.js";
 import type { RecordSink } from "./extractor.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 import { stateBlob } from "./state.js";
@@ -133,10 +134,14 @@ async function syncStream(
   const mode = plan.incremental ? "incremental" : "full refresh";
   writer.info(`Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
   const sink = new StreamSink(plan.name, writer, progress);
-  if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
-  else {
-    await extract(ctx.client, config, plan, undefined, sink);
-    await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
+  try {
+    if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
+    else {
+      await extract(ctx.client, config, plan, undefined, sink);
+      await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
+    }
+  } finally {
+    reportStreamValues(plan);
   }
   progress.done();
   await writer.streamStatus(plan.name, "COMPLETE");

@@ -3,7 +3,7 @@
 // not delivered, nothing hangs, and a failure is one TRACE error that says what to do.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { traceErrors, secretLeaks, type CliRun } from "../helpers/cli.js";
+import { ofType, traceErrors, secretLeaks, type CliRun } from "../helpers/cli.js";
 import {
   baseConfig,
   configuredCatalog,
@@ -26,7 +26,27 @@ const allRuns: CliRun[] = [];
 
 beforeAll(async () => {
   fake = await startFakeSalesforce({
-    extraObjects: [widgetObject(ROWS, "Item__c"), { ...widgetObject(REST_ROWS, "RestOnly__c"), bulkSupported: false }],
+    extraObjects: [
+      widgetObject(ROWS, "Item__c"),
+      { ...widgetObject(REST_ROWS, "RestOnly__c"), bulkSupported: false },
+      widgetObject(REST_ROWS, "Nul__c"),
+      { ...widgetObject(REST_ROWS, "NulRest__c"), bulkSupported: false },
+      {
+        name: "Place__c",
+        records: REST_ROWS,
+        fields: [
+          { name: "Id", type: "id" },
+          { name: "Name", type: "string" },
+          { name: "Amount__c", type: "currency" },
+          { name: "Geo__Latitude__s", type: "double", scale: 15, precision: 18, compoundFieldName: "Geo__c" },
+          { name: "Geo__Longitude__s", type: "double", scale: 15, precision: 18, compoundFieldName: "Geo__c" },
+          { name: "Geo__c", type: "location" },
+          { name: "IsDeleted", type: "boolean" },
+          { name: "CreatedDate", type: "datetime" },
+          { name: "SystemModstamp", type: "datetime" },
+        ],
+      },
+    ],
     bulk1ResultFileRows: 50,
     restBatchSize: 15,
   });
@@ -155,6 +175,81 @@ describe("REST query pages (points 1-2)", () => {
     });
     expectFailedWithoutState(run, "RestOnly__c", /nextRecordsUrl/);
   }, 30_000);
+});
+
+const warnings = (run: CliRun): string[] =>
+  ofType(run, "LOG")
+    .map((m) => m.log as { level: string; message: string })
+    .filter((l) => l.level === "WARN")
+    .map((l) => l.message);
+
+describe("a value that does not fit its type: null and one WARN per stream and field (point 5)", () => {
+  it.each([
+    ["Bulk 2.0", BULK2, "bulk2_results"],
+    ["Bulk 1.0", BULK1, "bulk1_result"],
+  ] as const)(
+    "%s: a number cell `12 5 EUR` on every page of every window: exit 0, null, one WARN",
+    async (_api, bulk, kind) => {
+      const run = await readWith(
+        "Item__c",
+        [{ kind, type: "rewrite_value", field: "Amount__c", value: "12 5 EUR", times: Infinity }],
+        {
+          bulk,
+          config: { stream_slice_step: "P365D" },
+        },
+      );
+      expectRecovered(run, "Item__c");
+      const rows = records(run, "Item__c");
+      expect(rows.filter((r) => r.Amount__c === null).length).toBeGreaterThan(1);
+      const about = warnings(run).filter((w) => w.includes("Amount__c"));
+      expect(about).toHaveLength(1);
+      expect(about[0]).toMatch(/not a valid number; it is emitted as null/);
+      expect(about[0]).not.toContain("12 5 EUR");
+    },
+  );
+
+  it("REST: a latitude `n/a` inside the compound Geo__c and a number `12 5 EUR`: nulls, one WARN each", async () => {
+    const run = await readWith(
+      "Place__c",
+      [
+        { kind: "query", type: "rewrite_value", field: "Geo__c.latitude", value: "n/a", times: Infinity },
+        { kind: "query_more", type: "rewrite_value", field: "Amount__c", value: "12 5 EUR", times: Infinity },
+      ],
+      { mode: "full_refresh" },
+    );
+    expectRecovered(run, "Place__c");
+    const rows = records(run, "Place__c");
+    const geo = rows[0]!.Geo__c as Record<string, unknown>;
+    expect(geo).toEqual({ latitude: null, longitude: expect.any(Number) });
+    // Row 0 of pages 2 and 3 (of 15 rows) is null, whatever the source holds.
+    expect(rows[15]!.Amount__c).toBeNull();
+    expect(rows[30]!.Amount__c).toBeNull();
+    expect(warnings(run).filter((w) => w.includes("Geo__c.latitude"))).toHaveLength(1);
+    expect(warnings(run).filter((w) => w.includes("Amount__c"))).toHaveLength(1);
+  });
+});
+
+describe("NUL characters in text values: removed, counted, one WARN per stream (point 4)", () => {
+  it.each([
+    ["Bulk 2.0", BULK2, "Nul__c"],
+    ["Bulk 1.0", BULK1, "Nul__c"],
+    ["REST", BULK2, "NulRest__c"],
+  ] as const)("%s", async (_api, bulk, object) => {
+    const [a, b] = liveIds(fake, object);
+    fake.update(object, [a!], { Notes__c: "one\u0000two\u0000" });
+    fake.update(object, [b!], { Name: "\u0000x" });
+    // Full refresh: the updates are stamped now, after an incremental read's end (one minute back).
+    const run = await readWith(object, [], { bulk, mode: "full_refresh" });
+    expectRecovered(run, object);
+    expect(run.stdout).not.toContain("\\u0000");
+    const byId = new Map(records(run, object).map((r) => [r.Id, r]));
+    expect(byId.get(a)!.Notes__c).toBe("onetwo");
+    expect(byId.get(b)!.Name).toBe("x");
+    const about = warnings(run).filter((w) => w.includes("NUL"));
+    expect(about).toEqual([
+      expect.stringMatching(new RegExp(`^Stream '${object}': removed 3 NUL character\\(s\\) .* of Name, Notes__c;`)),
+    ]);
+  });
 });
 
 afterAll(() => {

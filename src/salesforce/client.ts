@@ -1,7 +1,9 @@
 import type { SalesforceSession } from "./session.js";
 import { SILENT_LOG, type Log } from "../log.js";
 import { ApiUsage } from "./api-usage.js";
-import { parseErrorBody, UnexpectedAnswerError } from "./api-error.js";
+import { parseErrorBody, SalesforceApiError, UnexpectedAnswerError } from "./api-error.js";
+import { describeVersions, servedApiVersions } from "./api-versions.js";
+import { ConnectorError } from "../errors.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
 import { send, type HttpResponse } from "./http.js";
 import { pause, stopSignal, throwIfStopped } from "../shutdown.js";
@@ -24,6 +26,8 @@ export interface RequestOptions {
  */
 export class SalesforceClient {
   readonly usage: ApiUsage;
+  /** The org's version list was read and names apiVersion. */
+  private versionServed = false;
 
   constructor(
     readonly session: SalesforceSession,
@@ -50,8 +54,12 @@ export class SalesforceClient {
         this.usage.ensureRoomForRequest();
         const response = await this.send(fullPath, options);
         if (response.ok) return response;
-        failure = parseErrorBody(response.status, await response.text(), fullPath);
+        const refusal = parseErrorBody(response.status, await response.text(), fullPath);
+        failure = refusal;
+        const unserved = await this.unservedVersion(refusal, fullPath);
+        if (unserved) throw unserved;
       } catch (error) {
+        if (error instanceof ConnectorError) throw error;
         throwIfStopped(); // a request cut off by the stop is not a failure to retry
         failure = error;
       }
@@ -92,6 +100,34 @@ export class SalesforceClient {
         await pause(decision.delayMs);
       }
     }
+  }
+
+  /**
+   * Salesforce refuses a version it does not serve with 404 (not released yet) or 410 (retired) on
+   * /services/data/vXX.X/... and 400 InvalidVersion on Bulk 1.0's /services/async/XX.X: then one look
+   * at the org's version list (only on such a failure) tells whether api_version is the cause.
+   */
+  private async unservedVersion(failure: SalesforceApiError, fullPath: string): Promise<ConnectorError | undefined> {
+    const versioned =
+      ((failure.status === 404 || failure.status === 410) &&
+        fullPath.startsWith(`/services/data/v${this.apiVersion}/`)) ||
+      failure.errorCode === "InvalidVersion";
+    if (!versioned || this.versionServed) return undefined;
+    let served: string[];
+    try {
+      served = await servedApiVersions(this);
+    } catch {
+      return undefined; // the failure itself is reported as it is
+    }
+    if (served.includes(this.apiVersion)) {
+      this.versionServed = true;
+      return undefined;
+    }
+    return new ConnectorError(
+      `api_version ${this.apiVersion} is not served by this org (it serves ${describeVersions(served)}): Salesforce answered ${failure.errorCode} on ${fullPath.split("?")[0]}. Set api_version to one of those, e.g. ${served.at(-1)}.`,
+      "config_error",
+      { internalMessage: failure.message },
+    );
   }
 
   /** Retry decisions for callers that stream a body themselves (Bulk results pages). */

@@ -3,7 +3,7 @@
 // not delivered, nothing hangs, and a failure is one TRACE error that says what to do.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
-import { ofType, traceErrors, secretLeaks, type CliRun } from "../helpers/cli.js";
+import { ofType, runCli, traceErrors, secretLeaks, writeTempFiles, type CliRun } from "../helpers/cli.js";
 import {
   baseConfig,
   configuredCatalog,
@@ -20,6 +20,7 @@ type Fault = Parameters<FakeSalesforce["inject"]>[0];
 /** 119 rows: Bulk 2.0 pages of 50 (50, 50, 19), Bulk 1.0 result files of 50, REST pages of 15 (39 rows). */
 const ROWS = 119;
 const REST_ROWS = 39;
+const HOSTILE_FIELD = "Status__c, (SELECT Id FROM User)";
 
 let fake: FakeSalesforce;
 const allRuns: CliRun[] = [];
@@ -30,6 +31,17 @@ beforeAll(async () => {
       widgetObject(ROWS, "Item__c"),
       { ...widgetObject(REST_ROWS, "RestOnly__c"), bulkSupported: false },
       widgetObject(REST_ROWS, "Nul__c"),
+      {
+        name: "Hostile__c",
+        records: 3,
+        fields: [
+          { name: "Id", type: "id" },
+          { name: "Name", type: "string" },
+          { name: HOSTILE_FIELD, type: "string" },
+          { name: "SystemModstamp", type: "datetime" },
+        ],
+      },
+      { ...widgetObject(3, "Fieldless__c"), describeOmitsFields: true },
       { ...widgetObject(REST_ROWS, "NulRest__c"), bulkSupported: false },
       {
         name: "Place__c",
@@ -249,6 +261,126 @@ describe("NUL characters in text values: removed, counted, one WARN per stream (
     expect(about).toEqual([
       expect.stringMatching(new RegExp(`^Stream '${object}': removed 3 NUL character\\(s\\) .* of Name, Notes__c;`)),
     ]);
+  });
+});
+
+/** One TRACE error of `failureType` matching `pattern`, exit 1, no record, no STATE. */
+function expectOneError(run: CliRun, failureType: string, pattern: RegExp): string {
+  expect(run.code).toBe(1);
+  const errors = traceErrors(run);
+  expect(errors, run.stdout.slice(-1000)).toHaveLength(1);
+  expect(errors[0]!.failure_type).toBe(failureType);
+  expect(errors[0]!.message).toMatch(pattern);
+  expect(run.stdout).not.toMatch(/Cannot read properties|Unexpected error/);
+  expect(ofType(run, "RECORD")).toEqual([]);
+  expect(ofType(run, "STATE")).toEqual([]);
+  return errors[0]!.message;
+}
+
+async function cli(command: "check" | "discover", config: unknown): Promise<CliRun> {
+  const files = writeTempFiles({ "config.json": config });
+  const run = await runCli([command, "--config", files["config.json"]!]);
+  allRuns.push(run);
+  return run;
+}
+
+const connectionStatus = (run: CliRun) =>
+  ofType(run, "CONNECTION_STATUS").map((m) => m.connectionStatus as { status: string; message?: string });
+
+describe("`;` in object_filters (point 6)", () => {
+  const where = "Name != null; DELETE FROM Item__c";
+
+  it("read: one config_error naming object_filters.0.where and the object, before any query", async () => {
+    const config = baseConfig(fake, { object_filters: [{ object: "Item__c", where }] });
+    const catalog = await configuredCatalog(baseConfig(fake), { Item__c: "incremental" });
+    fake.resetCounts();
+    const run = await readOnce(config, catalog);
+    allRuns.push(run);
+    expectOneError(run, "config_error", /^object_filters\.0\.where for 'Item__c': a semicolon \(;\)/);
+    expect(fake.requests.filter((r) => r.kind !== "oauth_token")).toEqual([]);
+  });
+
+  it("check: FAILED naming object_filters.0; a `;` inside a quoted string is a value and passes", async () => {
+    const bad = await cli("check", baseConfig(fake, { object_filters: [{ object: "Item__c", where }] }));
+    expect(connectionStatus(bad)).toEqual([
+      { status: "FAILED", message: expect.stringMatching(/object_filters\.0 \(Item__c\): .*semicolon/) },
+    ]);
+    const quoted = await cli(
+      "check",
+      baseConfig(fake, { object_filters: [{ object: "Item__c", where: "Name != 'a;b'" }] }),
+    );
+    expect(connectionStatus(quoted)).toEqual([{ status: "SUCCEEDED" }]);
+  });
+});
+
+describe("an api_version the org does not serve (point 8)", () => {
+  it.each(["read", "discover"] as const)(
+    "%s: one config_error naming api_version and what the org serves",
+    async (command) => {
+      const config = baseConfig(fake, { api_version: "70.0" });
+      const run =
+        command === "read"
+          ? await readOnce(config, await configuredCatalog(baseConfig(fake), { Item__c: "incremental" }))
+          : await cli("discover", config);
+      allRuns.push(run);
+      expectOneError(run, "config_error", /^api_version 70\.0 is not served by this org \(it serves 31\.0 to 64\.0\)/);
+    },
+  );
+});
+
+describe("the OAuth endpoint answering 200 HTML or cut JSON (point 11)", () => {
+  it.each([
+    ["an HTML page", "html_page", "config_error", /did not answer as a Salesforce login endpoint \(HTTP 200\)/],
+    ["JSON cut short", "truncated_json", "transient_error", /login endpoint .* cut short/],
+  ] as const)("%s: one clear error, the answer not echoed", async (_what, type, failureType, pattern) => {
+    const catalog = await configuredCatalog(baseConfig(fake), { Item__c: "incremental" });
+    fake.inject({ kind: "oauth_token", type, times: Infinity });
+    try {
+      const run = await readOnce(baseConfig(fake), catalog);
+      allRuns.push(run);
+      expectOneError(run, failureType, pattern);
+      expect(run.stdout + run.stderr).not.toMatch(/access_token|instance_url|<html|DOCTYPE/i);
+      const checked = await cli("check", baseConfig(fake));
+      expect(connectionStatus(checked)).toEqual([{ status: "FAILED", message: expect.stringMatching(pattern) }]);
+      expect(checked.stdout).not.toMatch(/access_token|instance_url|<html|DOCTYPE/i);
+    } finally {
+      fake.clearFaults();
+    }
+  });
+});
+
+describe("field names and describes Salesforce sends (point 13)", () => {
+  it("discover leaves out a field whose name is not an identifier, with a WARN; the stream reads", async () => {
+    const run = await cli("discover", baseConfig(fake));
+    expect(run.code).toBe(0);
+    const streams = (
+      ofType(run, "CATALOG")[0]!.catalog as { streams: Array<{ name: string; json_schema: { properties: object } }> }
+    ).streams;
+    const hostile = streams.find((s) => s.name === "Hostile__c")!;
+    expect(Object.keys(hostile.json_schema.properties).sort()).toEqual(["Id", "Name", "SystemModstamp"]);
+    expect(warnings(run)).toContainEqual(
+      expect.stringMatching(/^Object Hostile__c: left out 1 field\(s\) .*Status__c, \(SELECT/),
+    );
+    const read = await readWith("Hostile__c", [], { mode: "full_refresh" });
+    expectRecovered(read, "Hostile__c");
+  });
+
+  it("a describe without fields: discover skips the object with a WARN naming it; read fails naming it", async () => {
+    const run = await cli("discover", baseConfig(fake));
+    expect(run.code).toBe(0);
+    const names = (ofType(run, "CATALOG")[0]!.catalog as { streams: Array<{ name: string }> }).streams.map(
+      (s) => s.name,
+    );
+    expect(names).not.toContain("Fieldless__c");
+    expect(warnings(run)).toContainEqual(expect.stringMatching(/Fieldless__c.*no fields array/));
+    // A catalog from before: the object as it was discovered then (Item__c's shape).
+    const catalog = (await configuredCatalog(baseConfig(fake), { Item__c: "full_refresh" })) as {
+      streams: Array<{ stream: { name: string } }>;
+    };
+    catalog.streams[0]!.stream.name = "Fieldless__c";
+    const read = await readOnce(baseConfig(fake), catalog);
+    allRuns.push(read);
+    expectOneError(read, "transient_error", /'Fieldless__c' .*no fields array/);
   });
 });
 

@@ -124,13 +124,21 @@ export async function* readJobResults(
   const firstIds = new Set<string>();
   let pageFirstId: string | undefined;
   let locator: string | undefined;
+  // The next page's request, sent early, with the locator it asks for: an answer read again may name
+  // another locator than the first try did (the first was not Salesforce's), and then it is not used.
   let prefetched: Promise<HttpResponse> | undefined;
+  let prefetchedFor: string | undefined;
+  const dropPrefetch = (): void => {
+    void prefetched?.then((response) => response.discard()).catch(() => undefined);
+    prefetched = undefined;
+  };
   let total = 0;
   try {
     do {
       let next: string | undefined;
       const path = pathFor(locator);
-      const firstResponse = prefetched;
+      const firstResponse = prefetchedFor === locator ? prefetched : undefined;
+      if (firstResponse === undefined) dropPrefetch();
       prefetched = undefined;
       const rows: number = yield* readCsvResource(client, path, {
         countHeader: "Sforce-NumberOfRecords",
@@ -144,7 +152,11 @@ export async function* readJobResults(
         },
         onHeaders: (response) => {
           next = nextLocator(response, locator, seenLocators, client.dataPath(path));
-          if (next !== undefined && prefetched === undefined) prefetched = handled(client.request(pathFor(next), CSV));
+          if (prefetched !== undefined && prefetchedFor !== next) dropPrefetch();
+          if (next !== undefined && prefetched === undefined) {
+            prefetched = handled(client.request(pathFor(next), CSV));
+            prefetchedFor = next;
+          }
         },
       });
       total += rows;
@@ -160,7 +172,7 @@ export async function* readJobResults(
       throw resultsMismatch(jobId, `${total} rows; the job reported numberRecordsProcessed ${expectation.total}`);
   } finally {
     // Abandoned (the stream failed): free the prefetched page's connection.
-    void prefetched?.then((response) => response.discard()).catch(() => undefined);
+    dropPrefetch();
   }
 }
 

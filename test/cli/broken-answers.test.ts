@@ -150,6 +150,8 @@ describe("Bulk 1.0 result files (point 1)", () => {
   it.each([
     ["an HTML page with status 200 as file 2", { type: "html_page", after: 1 }],
     ["file 2 cut at a row boundary", { type: "short_page", after: 1 }],
+    ["an HTML page with status 200 as the batch list", { kind: "bulk1_batch_list", type: "html_page" }],
+    ["an HTML page with status 200 as the result list", { kind: "bulk1_result_list", type: "html_page" }],
   ] as const)("%s once: read again, every record once, exit 0", async (_name, fault) => {
     const run = await readWith("Item__c", [{ kind: "bulk1_result", ...fault } as Fault], { bulk: BULK1 });
     expectRecovered(run, "Item__c");

@@ -97,3 +97,11 @@ export function normalizeTime(text: string): string | undefined {
   const millis = fraction.slice(0, 3).padEnd(3, "0");
   return `${hour}:${minute}:${second}${millis === "000" ? "" : `.${millis}`}`;
 }
+
+const SALESFORCE_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A Salesforce date (both APIs write YYYY-MM-DD) when it names a real calendar day; undefined otherwise. */
+export function normalizeDate(text: string): string | undefined {
+  const m = SALESFORCE_DATE.exec(text);
+  return m && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3])) ? text : undefined;
+}

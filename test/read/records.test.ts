@@ -191,6 +191,9 @@ describe("CSV value encoders", () => {
     ["time", TIME, "03:04:05+01:00"],
     ["time", TIME, "3 pm"],
     ["address (object)", ADDRESS, "1 Main St"],
+    ["date", DATE, "n/a"],
+    ["date", DATE, "2024-02-30"],
+    ["date", DATE, "2024-01-02T00:00:00Z"],
   ];
   it.each(invalid)("%s: invalid %j -> null with a warning", (_kind, property, cell) => {
     const result = convertCell(property, cell);

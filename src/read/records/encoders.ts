@@ -4,7 +4,7 @@
 // personal data, and this goes to the logs).
 import type { JsonSchema } from "../../protocol/types.js";
 import type { Log } from "../../log.js";
-import { normalizeDateTime, normalizeTime } from "../../util/datetime.js";
+import { normalizeDate, normalizeDateTime, normalizeTime } from "../../util/datetime.js";
 import {
   CANONICAL_INTEGER,
   canonicalNumber,
@@ -38,6 +38,7 @@ export function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"]
       return booleanEncoder(invalid);
     case "string":
       if (schema["format"] === "date-time") return normalizingEncoder(normalizeDateTime, invalid);
+      if (schema["format"] === "date") return normalizingEncoder(normalizeDate, invalid);
       return schema["format"] === "time" ? normalizingEncoder(normalizeTime, invalid) : stringEncoder(nul);
     case "object":
       // A compound field (address, location): each declared part is typed like a field of its own.
@@ -188,7 +189,7 @@ function booleanEncoder(invalid: () => string): Encoder {
   return typedEncoder(text, (value) => (typeof value === "boolean" ? String(value) : undefined), invalid);
 }
 
-/** Strings of one form (datetime, time): each value is normalised, or null with a warning. */
+/** Strings of one form (date, datetime, time): each value is normalised, or null with a warning. */
 function normalizingEncoder(normalize: (text: string) => string | undefined, invalid: () => string): Encoder {
   const text = (s: string): string => {
     const normalized = normalize(s);

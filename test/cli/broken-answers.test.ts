@@ -146,6 +146,33 @@ describe("Bulk 2.0 results pages (issue 13 points 1-3)", () => {
   );
 });
 
+describe("no STATE past the last verified window", () => {
+  it.each([
+    ["Bulk 2.0", BULK2, "bulk2_results"],
+    ["Bulk 1.0", BULK1, "bulk1_result"],
+  ] as const)(
+    "%s: window 3's answer is HTML every time; STATE covers windows 1-2, every record before it was delivered",
+    async (_api, bulk, kind) => {
+      const run = await readWith("Item__c", [{ kind, type: "html_page", after: 2, times: Infinity }], {
+        bulk,
+        config: { stream_slice_step: "P365D" },
+      });
+      expect(run.code).toBe(1);
+      expect(new Set(traceErrors(run).map((e) => e.failure_type))).toEqual(new Set(["transient_error"]));
+      const cursors = states(run).map((s) => s.stream.stream_state.SystemModstamp!);
+      expect(cursors).toHaveLength(2);
+      const last = cursors.at(-1)!;
+      const delivered = new Set(records(run, "Item__c").map((r) => r.Id));
+      const before = [...fake.records("Item__c")].filter(
+        (r) => r.IsDeleted !== true && String(r.SystemModstamp) < last,
+      );
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.filter((r) => !delivered.has(r.Id as string))).toEqual([]);
+      expect(delivered.size).toBe(before.length);
+    },
+  );
+});
+
 describe("Bulk 1.0 result files (point 1)", () => {
   it.each([
     ["an HTML page with status 200 as file 2", { type: "html_page", after: 1 }],

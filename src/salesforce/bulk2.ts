@@ -7,6 +7,7 @@ import type { HttpResponse } from "./http.js";
 import { readCsvResource, type RowBatch } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 import { UnexpectedAnswerError } from "./api-error.js";
+import { isObject } from "../util/is-object.js";
 import { pause } from "../shutdown.js";
 
 export interface Bulk2JobInfo {
@@ -28,15 +29,22 @@ export class BulkJobFailedError extends Error {
   }
 }
 
-export function createQueryJob(
+export async function createQueryJob(
   client: SalesforceClient,
   soql: string,
   operation: QueryOperation,
 ): Promise<Bulk2JobInfo> {
-  return client.json<Bulk2JobInfo>("/jobs/query", {
+  const job = await client.json<unknown>("/jobs/query", {
     method: "POST",
     json: { operation, query: soql, contentType: "CSV", columnDelimiter: "COMMA", lineEnding: "LF" },
   });
+  // Without the job's id nothing can follow (not repeated: the job may exist).
+  if (!isObject(job) || typeof job.id !== "string" || job.id === "")
+    throw new UnexpectedAnswerError(
+      "the answer to creating a query job names no job id",
+      client.dataPath("/jobs/query"),
+    );
+  return job as unknown as Bulk2JobInfo;
 }
 
 export interface PollSettings {

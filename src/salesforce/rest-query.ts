@@ -4,12 +4,20 @@ import { UnexpectedAnswerError } from "./api-error.js";
 import { isObject } from "../util/is-object.js";
 import { pause } from "../shutdown.js";
 
-/** One page of a REST query, as the REST API Developer Guide documents it (Query, Execute a SOQL Query). */
+/**
+ * One page of a REST query/queryAll answer (up to 2,000 records), as the REST API Developer Guide
+ * documents it (Query, Execute a SOQL Query).
+ */
 export interface QueryPage {
   totalSize: number;
   done: boolean;
   records: Array<Record<string, unknown>>;
   nextRecordsUrl?: string;
+}
+
+/** `/query?q=…` or `/queryAll?q=…`, relative to the client's data path. */
+export function queryPath(soql: string, operation: QueryOperation): string {
+  return `/${operation}?q=${encodeURIComponent(soql)}`;
 }
 
 /** Where a REST query's paging stands after the pages checked so far. */
@@ -31,6 +39,8 @@ export interface QueryPaging {
  * query returns: a page without the URL, one whose URL was followed before, one with no record that
  * is not the last, or pages that do not add up to totalSize are not Salesforce's answer
  * (UnexpectedAnswerError: asked again, then the stream fails). CPU only: a few comparisons a page.
+ * `path` names the request in the error. Composite-batched first pages (composite-query.ts) are
+ * held to it by nextPages.
  */
 export function checkQueryPage(page: unknown, previous: QueryPaging | undefined, path: string): QueryPaging {
   const fail = (detail: string): never => {
@@ -66,14 +76,30 @@ export async function* restQuery(
   operation: QueryOperation,
   onTotalSize?: (totalSize: number) => void,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
-  let path: string | undefined = `/${operation}?q=${encodeURIComponent(soql)}`;
-  let paging: QueryPaging | undefined;
-  while (path !== undefined) {
-    const { page, after }: { page: QueryPage; after: QueryPaging } = await checkedPage(client, path, paging);
-    if (paging === undefined) onTotalSize?.(after.totalSize);
-    paging = after;
+  const { page: first, after } = await checkedPage(client, queryPath(soql, operation), undefined);
+  onTotalSize?.(after.totalSize);
+  if (first.records.length > 0) yield first.records;
+  for await (const page of nextPages(client, first, after)) {
     if (page.records.length > 0) yield page.records;
-    path = after.next;
+  }
+}
+
+/**
+ * The pages after `first`, following nextRecordsUrl (queryMore: one API call per page), each checked
+ * by checkQueryPage before it is handed on. `firstPaging`: the first page's check, when the caller
+ * made it; otherwise the first page is checked here (a first page that fails then throws: only its
+ * caller can ask for it again).
+ */
+export async function* nextPages(
+  client: SalesforceClient,
+  first: QueryPage,
+  firstPaging?: QueryPaging,
+): AsyncGenerator<QueryPage> {
+  let paging = firstPaging ?? checkQueryPage(first, undefined, client.dataPath("/query"));
+  while (paging.next !== undefined) {
+    const checked = await checkedPage(client, paging.next, paging);
+    paging = checked.after;
+    yield checked.page;
   }
 }
 

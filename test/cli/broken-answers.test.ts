@@ -24,6 +24,14 @@ const HOSTILE_FIELD = "Status__c, (SELECT Id FROM User)";
 
 let fake: FakeSalesforce;
 const allRuns: CliRun[] = [];
+/** Session tokens the fake was sent, gathered after each run: none may reach any output. */
+const sessionTokens = new Set<string>();
+function gatherTokens(): void {
+  for (const r of fake.requests) {
+    const token = String(r.headers.authorization ?? r.headers["x-sfdc-session"] ?? "").replace(/^Bearer /, "");
+    if (token) sessionTokens.add(token);
+  }
+}
 
 beforeAll(async () => {
   fake = await startFakeSalesforce({
@@ -80,6 +88,7 @@ async function readWith(
   try {
     const run = await readOnce(config, catalog);
     allRuns.push(run);
+    gatherTokens();
     return run;
   } finally {
     fake.clearFaults();
@@ -415,5 +424,7 @@ describe("field names and describes Salesforce sends (point 13)", () => {
 
 afterAll(() => {
   const c = fake.credentials;
-  expect(secretLeaks(allRuns, [c.clientSecret, c.refreshToken])).toEqual([]);
+  gatherTokens();
+  expect(sessionTokens.size).toBeGreaterThan(0);
+  expect(secretLeaks(allRuns, [c.clientSecret, c.refreshToken, ...sessionTokens])).toEqual([]);
 });

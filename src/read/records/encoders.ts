@@ -94,7 +94,7 @@ function typedEncoder(
 /** Text as it is (less NUL characters, counted by `nul`); a REST object or number becomes its text. */
 export function stringEncoder(nul?: NulCounter): Encoder {
   return {
-    text: (text) => jsonString(text, nul),
+    text: nul === undefined ? jsonString : (text) => jsonString(text, nul),
     value: (value) => {
       if (isAbsent(value)) return "null";
       if (typeof value === "string") return jsonString(value, nul);

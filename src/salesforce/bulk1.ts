@@ -149,8 +149,8 @@ async function xml(
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const response = await client.request(fullPath, { ...options, sessionHeader: "x-sfdc-session" });
-    const type = response.header("content-type") ?? "";
-    if (/\bxml\b/i.test(type)) return response.text();
+    const type = response.header("content-type");
+    if (type === undefined || /\bxml\b/i.test(type)) return response.text();
     response.discard();
     const refused = new UnexpectedAnswerError(`Content-Type ${JSON.stringify(type.slice(0, 80))}, not XML`, fullPath);
     if ((options.method ?? "GET") !== "GET") throw refused;

@@ -87,10 +87,13 @@ export async function* readCsvResource(
   }
 }
 
-/** Bulk 2.0 and Bulk 1.0 send results as text/csv (both guides: "Formats: CSV"). */
+/**
+ * Bulk 2.0 and Bulk 1.0 send results as text/csv (both guides: "Formats: CSV"). An answer that says
+ * it is something else (an HTML page) is refused; one that says nothing is left to the other checks.
+ */
 function checkCsvContentType(response: HttpResponse, path: string): void {
-  const type = response.header("content-type") ?? "";
-  if (!/^\s*text\/csv\s*(;|$)/i.test(type))
+  const type = response.header("content-type");
+  if (type !== undefined && !/^\s*text\/csv\s*(;|$)/i.test(type))
     throw new UnexpectedAnswerError(`Content-Type ${JSON.stringify(type.slice(0, 80))}, not text/csv`, path);
 }
 

@@ -124,6 +124,7 @@ describe("Bulk 2.0 results pages (issue 13 points 1-3)", () => {
       "a quote-free HTML page (parses as CSV) as page 2",
       { type: "html_page", after: 1, body: "<html>\n<p>down</p>\n</html>\n" },
     ],
+    ["a CSV page 2 under another header", { type: "wrong_header", after: 1 }],
     ["page 2 without Sforce-Locator", { type: "no_locator", after: 1 }],
     ["page 2 cut at a row boundary without Sforce-NumberOfRecords", { type: "short_page", after: 1 }],
     ["page 1 without Sforce-NumberOfRecords", { type: "no_record_count", after: 0 }],
@@ -140,6 +141,11 @@ describe("Bulk 2.0 results pages (issue 13 points 1-3)", () => {
 
   it.each([
     ["an HTML page as page 2", { type: "html_page", after: 1 }, /not text\/csv/],
+    [
+      "page 2 under another header",
+      { type: "wrong_header", after: 1 },
+      /header row \(Unexpected__c,.*\) is not the query's fields/,
+    ],
     ["no Sforce-Locator on page 2", { type: "no_locator", after: 1 }, /Sforce-Locator/],
     ["page 2 always short", { type: "short_page", after: 1 }, /Sforce-NumberOfRecords/],
     ["no Sforce-NumberOfRecords on page 1", { type: "no_record_count", after: 0 }, /Sforce-NumberOfRecords/],

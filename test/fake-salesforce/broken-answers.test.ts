@@ -198,6 +198,16 @@ describe("Bulk 2.0 paging headers", () => {
     expect(parseCsv(await (await get()).text()).slice(0, rows.length)).toEqual(rows);
   });
 
+  it("wrong_header: a text/csv page whose first header column is Unexpected__c", async () => {
+    const id = await runBulkJob(a, `SELECT ${PLACE_COLUMNS} FROM Place__c`);
+    fake.inject({ kind: "bulk2_results", type: "wrong_header" });
+    const page = await bulkPage(id);
+    expect(page.headers.get("content-type")).toMatch(/^text\/csv/);
+    const rows = parseCsv(await page.text());
+    expect(rows[0]).toEqual(["Unexpected__c", ...PLACE_COLUMNS.split(", ").slice(1)]);
+    expect(rows).toHaveLength(51);
+  });
+
   it("no_record_count: the header is missing, the page is complete", async () => {
     const id = await runBulkJob(a, `SELECT ${PLACE_COLUMNS} FROM Place__c`);
     fake.inject({ kind: "bulk2_results", type: "no_record_count" });

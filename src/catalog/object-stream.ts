@@ -9,6 +9,7 @@ import {
   CURSOR_FILTER_UNSUPPORTED_OBJECTS,
 } from "../salesforce/facts.js";
 import { fieldJsonSchema, type FieldTypeInfo } from "../salesforce/field-types.js";
+import { isSalesforceIdentifier } from "../soql/identifiers.js";
 
 // Top-level json_schema annotations that tell `read` which API can serve the stream. They travel
 // with the catalog, so `read` decides without describing the object again.
@@ -19,7 +20,19 @@ export type ObjectDescribe = Pick<DescribeSObjectResult, "name"> & {
   fields: readonly FieldTypeInfo[];
 };
 
-export function buildObjectStream(describe: ObjectDescribe, warn: Log["warn"]): AirbyteStream {
+export function buildObjectStream(described: ObjectDescribe, warn: Log["warn"]): AirbyteStream {
+  // A field name that is not a Salesforce identifier cannot be selected (read refuses it): left out.
+  const hostile = described.fields.filter((field) => !isSalesforceIdentifier(field.name));
+  if (hostile.length > 0)
+    warn(
+      `Object ${described.name}: left out ${hostile.length} field(s) whose names are not Salesforce field names: ${hostile
+        .map((field) => JSON.stringify(field.name.slice(0, 80)))
+        .join(", ")}.`,
+    );
+  const describe =
+    hostile.length === 0
+      ? described
+      : { ...described, fields: described.fields.filter((field) => isSalesforceIdentifier(field.name)) };
   const properties: Record<string, unknown> = {};
   for (const field of describe.fields) properties[field.name] = fieldJsonSchema(field, warn, describe.name);
 

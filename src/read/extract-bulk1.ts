@@ -9,16 +9,15 @@ import {
   batchRequest,
   createJob,
   listBatches,
-  resultIds,
-  resultPath,
+  readBatchResults,
   setJobState,
   type BatchInfo,
   type PkChunking,
 } from "../salesforce/bulk1.js";
 import { pkChunkingFor } from "../salesforce/facts.js";
-import { readCsvResource } from "../salesforce/csv-results.js";
 import { TaskPool } from "../util/concurrency.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
 import type { Window } from "../util/datetime.js";
 import { pause } from "../shutdown.js";
 
@@ -111,7 +110,8 @@ class Bulk1Job {
     private readonly plan: StreamPlan,
     private readonly sink: RecordSink,
   ) {
-    this.converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
+    const values = valueLogFor(plan, sink.log);
+    this.converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
   }
 
   /** `estimate`: report Salesforce's row count (not for a chunk's re-run, which is part of a larger job). */
@@ -148,7 +148,7 @@ class Bulk1Job {
         if (handled.has(batch.id)) continue;
         if (batch.state === "Completed") {
           handled.add(batch.id);
-          pool.add(() => this.download(jobId, batch.id));
+          pool.add(() => this.download({ ...batch, jobId }));
         } else if (batch.state === "Failed" || batch.state === "NotProcessed") {
           handled.add(batch.id);
           if (!chunked) throw new BatchFailedError(batch);
@@ -174,12 +174,9 @@ class Bulk1Job {
     await pool.idle();
   }
 
-  private async download(jobId: string, batchId: string): Promise<void> {
-    for (const resultId of await resultIds(this.client, jobId, batchId)) {
-      const path = resultPath(this.client, jobId, batchId, resultId);
-      for await (const batch of readCsvResource(this.client, path, { sessionHeader: "x-sfdc-session" })) {
-        await this.sink.records(batch.rows.map(this.converterFor(batch.header)));
-      }
+  private async download(batch: BatchInfo): Promise<void> {
+    for await (const rows of readBatchResults(this.client, batch, this.plan.fields)) {
+      await this.sink.records(rows.rows.map(this.converterFor(rows.header)));
     }
   }
 

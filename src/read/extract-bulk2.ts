@@ -13,6 +13,7 @@ import {
   waitForJob,
 } from "../salesforce/bulk2.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
 
 /**
  * Bulk API 2.0 for one window: one query job, its results read page by page (`max_records` rows
@@ -34,8 +35,10 @@ export async function extractBulk2(
       const done = await waitForJob(client, job.id, poll);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       // One converter per distinct header: warnings about a column come once per stream, not per page.
-      const converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
-      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
+      const values = valueLogFor(plan, sink.log);
+      const converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
+      const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
+      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config), expectation)) {
         await sink.records(batch.rows.map(converterFor(batch.header)));
       }
       await deleteJob(client, job.id).catch((error: unknown) =>

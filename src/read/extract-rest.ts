@@ -4,8 +4,9 @@ import type { QueryOperation } from "../salesforce/bulk2.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "../util/datetime.js";
 import type { RecordSink } from "./extractor.js";
-import { nextPages, queryPath, type QueryPage } from "../salesforce/rest-query.js";
+import { checkQueryPage, nextPages, queryPath, type QueryPage } from "../salesforce/rest-query.js";
 import { createRestRecordConverter } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
 
 /** How a REST read gets its first page: the sync's CompositeQueryBatcher, or a plain GET. */
 export type FirstPage = (soql: string, operation: QueryOperation) => Promise<QueryPage>;
@@ -24,11 +25,13 @@ export async function extractRest(
   firstPage: FirstPage = (soql, operation) => client.json<QueryPage>(queryPath(soql, operation)),
 ): Promise<void> {
   const soql = plan.query.select(window);
-  const convert = createRestRecordConverter(plan.schema, plan.fields, sink.log.warn);
+  const values = valueLogFor(plan, sink.log);
+  const convert = createRestRecordConverter(plan.schema, plan.fields, values.warn, values.nul);
   const first = await firstPage(soql, plan.operation);
+  const paging = checkQueryPage(first, undefined, client.dataPath(`/${plan.operation}`));
   await sink.estimate(first.totalSize);
   if (first.records.length > 0) await sink.records(first.records.map(convert));
-  for await (const page of nextPages(client, first)) {
+  for await (const page of nextPages(client, first, paging)) {
     if (page.records.length > 0) await sink.records(page.records.map(convert));
   }
 }

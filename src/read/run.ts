@@ -5,6 +5,7 @@ import { connect } from "../salesforce/connect.js";
 import { planStreams } from "./plan.js";
 import { parseInputState } from "./state.js";
 import { runSync } from "./scheduler.js";
+import { checkObjectFilterSyntax } from "../soql/builder.js";
 
 /**
  * The read both protocols share: plan every stream against a fresh describe, check the state
@@ -19,6 +20,7 @@ export async function runRead(
 ): Promise<void> {
   const future = futureStartDateWarning(config, syncStartedAt);
   if (future) output.warn(future);
+  checkObjectFilterSyntax(config.spec.object_filters ?? []);
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, output.warn);
   const states = parseInputState(

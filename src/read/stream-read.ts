@@ -16,6 +16,7 @@ import { ConnectorError } from "../errors.js";
 import { CompositeQueryBatcher, nextPages, type QueryPage } from "../salesforce/composite-query.js";
 import { parseTimestamp, SALESFORCE_VALUE } from "../util/datetime.js";
 import { createRestRecordConverter } from "./records/convert.js";
+import { reportStreamValues, valueLogFor } from "./value-log.js";
 import { earliestCursor } from "./first-change.js";
 import { IncrementalCursor } from "./stream-cursor.js";
 import { WindowExtractor, type ExtractContext } from "./extract.js";
@@ -36,8 +37,12 @@ export async function readStream(
 ): Promise<void> {
   await ctx.writer.streamStatus(plan.name, "STARTED");
   const read = new StreamRead(ctx, plan, sink);
-  if (plan.incremental) await read.incremental(input);
-  else await read.fullRefresh();
+  try {
+    if (plan.incremental) await read.incremental(input);
+    else await read.fullRefresh();
+  } finally {
+    reportStreamValues(plan);
+  }
   await ctx.writer.streamStatus(plan.name, "COMPLETE");
 }
 
@@ -154,7 +159,8 @@ class StreamRead {
     afterPage: (page: QueryPage, last: Record<string, unknown> | undefined) => Promise<void>,
   ): Promise<void> {
     const { plan, sink } = this;
-    const convert = createRestRecordConverter(plan.schema, plan.fields, sink.log.warn);
+    const values = valueLogFor(plan, sink.log);
+    const convert = createRestRecordConverter(plan.schema, plan.fields, values.warn, values.nul);
     sink.api = "REST";
     await sink.estimate(first.totalSize);
     const deliver = async (page: QueryPage): Promise<void> => {

@@ -1,7 +1,9 @@
 import type { SalesforceSession } from "./session.js";
 import { SILENT_LOG, type Log } from "../log.js";
 import { ApiUsage, apiOf, type UsageLimits } from "./api-usage.js";
-import { parseErrorBody } from "./api-error.js";
+import { parseErrorBody, SalesforceApiError, UnexpectedAnswerError } from "./api-error.js";
+import { describeVersions, servedApiVersions } from "./api-versions.js";
+import { ConnectorError } from "../errors.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
 import { send, type HttpResponse } from "./http.js";
 import { pause, stopSignal, throwIfStopped } from "../shutdown.js";
@@ -36,6 +38,8 @@ export interface ClientLimits extends UsageLimits {
 export class SalesforceClient {
   readonly usage: ApiUsage;
   private readonly permits: Semaphore;
+  /** The org's version list was read and names apiVersion. */
+  private versionServed = false;
 
   constructor(
     readonly session: SalesforceSession,
@@ -62,8 +66,12 @@ export class SalesforceClient {
       try {
         const response = await this.send(fullPath, options);
         if (response.ok) return response;
-        failure = parseErrorBody(response.status, await response.text(), fullPath);
+        const refusal = parseErrorBody(response.status, await response.text(), fullPath);
+        failure = refusal;
+        const unserved = await this.unservedVersion(refusal, fullPath);
+        if (unserved) throw unserved;
       } catch (error) {
+        if (error instanceof ConnectorError) throw error;
         throwIfStopped(); // a request cut off by the stop is not a failure to retry
         failure = error;
       }
@@ -84,8 +92,9 @@ export class SalesforceClient {
   }
 
   /**
-   * A JSON answer. GETs whose body is cut off mid-way are asked again (they are idempotent): the
-   * status line was fine, so `request` alone would not see the failure.
+   * A JSON answer. GETs whose body is cut off mid-way, or that answer something that is not JSON (a
+   * proxy's HTML page with status 200, JSON cut short but well framed), are asked again (they are
+   * idempotent): the status line was fine, so `request` alone would not see the failure.
    */
   async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const idempotent = (options.method ?? "GET") === "GET";
@@ -96,14 +105,44 @@ export class SalesforceClient {
         return undefined as T;
       }
       try {
-        return (await response.json()) as T;
+        return await jsonBody<T>(response, this.dataPath(path).split("?")[0]!);
       } catch (error) {
         const decision = decide(error, attempt, true, this.retry);
         if (!idempotent || decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
-        this.log.warn(`Response from ${this.dataPath(path)} was cut off (${failureText(error)}); asking again.`);
+        this.log.warn(
+          `Response from ${this.dataPath(path)} was cut off or not JSON (${failureText(error)}); asking again.`,
+        );
         await pause(decision.delayMs);
       }
     }
+  }
+
+  /**
+   * Salesforce refuses a version it does not serve with 404 (not released yet) or 410 (retired) on
+   * /services/data/vXX.X/... and 400 InvalidVersion on Bulk 1.0's /services/async/XX.X: then one look
+   * at the org's version list (only on such a failure) tells whether api_version is the cause.
+   */
+  private async unservedVersion(failure: SalesforceApiError, fullPath: string): Promise<ConnectorError | undefined> {
+    const versioned =
+      ((failure.status === 404 || failure.status === 410) &&
+        fullPath.startsWith(`/services/data/v${this.apiVersion}/`)) ||
+      failure.errorCode === "InvalidVersion";
+    if (!versioned || this.versionServed) return undefined;
+    let served: string[];
+    try {
+      served = await servedApiVersions(this);
+    } catch {
+      return undefined; // the failure itself is reported as it is
+    }
+    if (served.includes(this.apiVersion)) {
+      this.versionServed = true;
+      return undefined;
+    }
+    return new ConnectorError(
+      `api_version ${this.apiVersion} is not served by this org (it serves ${describeVersions(served)}): Salesforce answered ${failure.errorCode} on ${fullPath.split("?")[0]}. Set api_version to one of those, e.g. ${served.at(-1)}.`,
+      "config_error",
+      { internalMessage: failure.message },
+    );
   }
 
   /** Retry decisions for callers that stream a body themselves (Bulk results pages). */
@@ -157,6 +196,21 @@ function callsOf(fullPath: string, options: RequestOptions): number {
   if (apiOf(fullPath) !== "Composite Batch") return 1;
   const batch = (options.json as { batchRequests?: unknown[] } | undefined)?.batchRequests;
   return Array.isArray(batch) && batch.length > 0 ? batch.length : 1;
+}
+
+/** The body as JSON; an answer that says it is something else, or does not parse, is not Salesforce's. */
+async function jsonBody<T>(response: HttpResponse, path: string): Promise<T> {
+  const type = response.header("content-type");
+  if (type !== undefined && !/\bjson\b/i.test(type)) {
+    response.discard();
+    throw new UnexpectedAnswerError(`Content-Type ${JSON.stringify(type.slice(0, 80))}, not JSON`, path);
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UnexpectedAnswerError(`not valid JSON (${text.length} characters)`, path);
+  }
 }
 
 /** A failure in a log line: its message and its cause's, cut to 300 characters. */

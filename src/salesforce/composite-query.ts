@@ -3,7 +3,7 @@ import type { QueryOperation } from "./bulk2.js";
 import type { CompositeResponse } from "./describe.js";
 import { parseErrorBody } from "./api-error.js";
 import { COMPOSITE_QUERY_LIMIT } from "./probe-queries.js";
-import { queryPath, type QueryPage } from "./rest-query.js";
+import { checkQueryPage, firstQueryPage, queryPath, type QueryPage } from "./rest-query.js";
 
 export type { QueryPage } from "./rest-query.js";
 export { nextPages } from "./rest-query.js";
@@ -116,7 +116,7 @@ export class CompositeQueryBatcher {
   private async alone(query: PendingQuery): Promise<void> {
     try {
       if (this.fits(query)) {
-        query.resolve(await this.client.json<QueryPage>(queryPath(query.soql, query.operation)));
+        query.resolve(await firstQueryPage(this.client, query.soql, query.operation));
         return;
       }
       const sub = (await this.composite([query])).compositeResponse?.[0];
@@ -129,8 +129,12 @@ export class CompositeQueryBatcher {
   }
 }
 
+/** A subresponse body that passes the same page check as a plain GET (rest-query.ts checkQueryPage). */
 function isQueryPage(body: unknown): body is QueryPage {
-  if (typeof body !== "object" || body === null) return false;
-  const page = body as Partial<QueryPage>;
-  return typeof page.totalSize === "number" && typeof page.done === "boolean" && Array.isArray(page.records);
+  try {
+    checkQueryPage(body, undefined, "/composite");
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -134,9 +134,9 @@ const CLAUSE_PAIRS = new Set(["ORDER", "GROUP"]);
  * parentheses, closed quotes, and no clause keywords outside string literals. The lexer runs in
  * structure mode: anything else (a function, a semi-join, a literal) is Salesforce's to judge.
  */
-function checkUserFilter(object: string, filter: string): void {
+function checkUserFilter(object: string, filter: string, field = "object_filters"): void {
   const fail = (problem: string): never => {
-    throw configError(`object_filters for '${object}': ${problem}. Fix the condition in the config (object_filters).`);
+    throw configError(`${field} for '${object}': ${problem}. Fix the condition in the config (${field}).`);
   };
   const lexer = new Lexer(filter, () => fail("it cannot be read"), "structure");
   let depth = 0;
@@ -147,6 +147,9 @@ function checkUserFilter(object: string, filter: string): void {
     if (token.kind === "unclosed") fail("a quote (') is not closed");
     if (token.kind === "other" && token.text === '"')
       fail('SOQL strings use single quotes; a double quote (") may appear only inside one');
+    // One query, one statement: outside a string a semicolon could only start another.
+    if (token.kind === "other" && token.text === ";")
+      fail("a semicolon (;) outside a quoted string is not SOQL; it must be one condition");
     if (token.kind === "(") depth++;
     if (token.kind === ")" && --depth < 0) fail("a closing parenthesis has no opening one");
     if (token.kind === "string") continue;
@@ -155,6 +158,16 @@ function checkUserFilter(object: string, filter: string): void {
   }
   if (depth > 0) fail("a parenthesis is not closed");
   if (clause) fail(`it contains ${clause}; it must be a condition only (what follows WHERE)`);
+}
+
+/**
+ * Every object_filters condition checked as buildQuery will check it, before any request: a read or a
+ * check refuses a bad one up front (config_error naming `object_filters.N.where` and the object).
+ */
+export function checkObjectFilterSyntax(filters: ReadonlyArray<{ object: string; where: string }>): void {
+  for (const [index, { object, where }] of filters.entries()) {
+    if (where.trim() !== "") checkUserFilter(object, where, `object_filters.${index}.where`);
+  }
 }
 
 /** LIMIT, OFFSET or HAVING as a word of a name (`Owner.Limit` too), or ORDER BY / GROUP BY across two. */

@@ -166,8 +166,11 @@ export interface RecordedRequest {
  * - `no_locator` (`bulk2_results`): the page lacks its `Sforce-Locator` header.
  * - `no_record_count` (`bulk2_results`): the page lacks `Sforce-NumberOfRecords`, body complete.
  * - `short_page` (`bulk2_results`): no `Sforce-NumberOfRecords`, and the body ends cleanly after half
- *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator.
+ *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator. On a Bulk 1.0
+ *   result file (`bulk1_result`, which has no row count header): the file ends after half its rows.
  * - `self_locator` (`bulk2_results`): `Sforce-Locator` points back at this very page.
+ * - `wrong_header` (`bulk2_results`): a well-formed text/csv page whose header row names
+ *   `Unexpected__c` instead of the first selected field.
  * - `no_next_records_url` (`query`, `query_all`, `query_more`): a page with `done: false` and no
  *   `nextRecordsUrl` (a page that is `done: true` is left alone).
  * - `rewrite_value`: see ValueFaultSpec.
@@ -186,7 +189,8 @@ export type FaultType =
   | "no_record_count"
   | "short_page"
   | "self_locator"
-  | "no_next_records_url";
+  | "no_next_records_url"
+  | "wrong_header";
 
 export interface RequestFaultSpec {
   kind: RequestKind;

@@ -76,13 +76,22 @@ afterAll(() => fake.stop());
 const BULK2 = { version: "2.0", max_records: 50 };
 const BULK1 = { version: "1.0", pk_chunking: false };
 
-/** Reads one stream with the faults injected (cleared afterwards); one window (P100Y) per read. */
+/**
+ * Reads one stream with the faults injected (cleared afterwards); one window (P100Y) per read.
+ * bulk_threshold 0: what Bulk can serve is read through Bulk (these objects are far below the
+ * default threshold, which would read them through the REST probe).
+ */
 async function readWith(
   object: string,
   faults: Fault[],
   options: { bulk?: unknown; mode?: "full_refresh" | "incremental"; config?: Record<string, unknown> } = {},
 ): Promise<CliRun> {
-  const config = baseConfig(fake, { bulk_api: options.bulk ?? BULK2, stream_slice_step: "P100Y", ...options.config });
+  const config = baseConfig(fake, {
+    bulk_api: options.bulk ?? BULK2,
+    bulk_threshold: 0,
+    stream_slice_step: "P100Y",
+    ...options.config,
+  });
   const catalog = await configuredCatalog(config, { [object]: options.mode ?? "incremental" });
   for (const fault of faults) fake.inject(fault);
   try {

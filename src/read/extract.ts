@@ -3,6 +3,7 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "../util/datetime.js";
 import type { Extractor, RecordSink } from "./extractor.js";
+import { discardJob, type BulkResume } from "./bulk-progress.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extractBulk1 } from "./extract-bulk1.js";
 import { extractBulk2 } from "./extract-bulk2.js";
@@ -25,10 +26,12 @@ export async function extract(
   plan: StreamPlan,
   window: Window | undefined,
   sink: RecordSink,
+  resume?: BulkResume,
 ): Promise<void> {
+  const restPlanned = plan.api === "rest";
   if (plan.api === "bulk") {
     try {
-      await BULK[config.spec.bulk_api.version](client, config, plan, window, sink);
+      await BULK[config.spec.bulk_api.version](client, config, plan, window, sink, resume);
       return;
     } catch (error) {
       const reason = bulkRejection(error);
@@ -39,6 +42,13 @@ export async function extract(
         `Stream '${plan.name}': Salesforce rejected the Bulk query (${reason}); reading it through REST instead.`,
       );
     }
+  }
+  // A job an earlier run left for this read is of no use to REST.
+  if (resume?.from && restPlanned) {
+    sink.log.info(
+      `Stream '${plan.name}': reading through REST; the earlier Bulk job ${resume.from.job} is not continued.`,
+    );
+    await discardJob(client, resume.from, sink.log.warn);
   }
   await extractRest(client, config, plan, window, sink);
 }

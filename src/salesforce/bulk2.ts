@@ -84,6 +84,14 @@ export async function deleteJob(client: SalesforceClient, jobId: string): Promis
   (await client.request(`/jobs/query/${jobId}`, { method: "DELETE" })).discard();
 }
 
+/** Where reading starts and who hears of each page's end (resumable reads, read/bulk-progress.ts). */
+export interface ResultsPaging {
+  /** Start at the page this locator names (a page an earlier run did not finish); default the first. */
+  locator?: string | undefined;
+  /** After the last row of a page that has a next one was taken: the next page's locator. */
+  onPageEnd?: (nextLocator: string) => Promise<void>;
+}
+
 /**
  * Streams every results page of a completed job, following Sforce-Locator until it is "null". Each
  * page is its own CSV with its own header and its row count is checked against
@@ -96,6 +104,7 @@ export async function* readJobResults(
   client: SalesforceClient,
   jobId: string,
   maxRecords: number | undefined,
+  paging: ResultsPaging = {},
 ): AsyncGenerator<RowBatch> {
   const pathFor = (locator: string | undefined): string => {
     const query = new URLSearchParams();
@@ -103,7 +112,7 @@ export async function* readJobResults(
     if (locator !== undefined) query.set("locator", locator);
     return `/jobs/query/${jobId}/results${query.size > 0 ? `?${query}` : ""}`;
   };
-  let locator: string | undefined;
+  let locator = paging.locator;
   let prefetched: Promise<HttpResponse> | undefined;
   try {
     do {
@@ -120,6 +129,8 @@ export async function* readJobResults(
         },
       });
       locator = next;
+      // The consumer has taken every row of the page by now (a generator runs on only when asked).
+      if (locator !== undefined) await paging.onPageEnd?.(locator);
     } while (locator !== undefined);
   } finally {
     // Abandoned (the stream failed): free the prefetched page's connection.

@@ -3,13 +3,15 @@ import type { Log } from "../log.js";
 import type { SyncOutput } from "../protocol/sync-output.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { StreamCursor } from "./state.js";
+import type { ResumePoint, StreamCursor } from "./state.js";
+import type { BulkProgress, BulkResume } from "./bulk-progress.js";
+import type { Window } from "../util/datetime.js";
 import { ApiAllowanceError, asConnectorError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { extract } from "./extract.js";
 import type { RecordSink } from "./extractor.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
-import { stateBlob } from "./state.js";
+import { resumeBlob, stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
 import { startProgress, type StreamProgressFeed } from "./progress.js";
 import { stoppedBy, type SyncStoppedError } from "../shutdown.js";
@@ -21,6 +23,8 @@ export interface SyncContext {
   syncStartedAt: Date;
   /** `--progress`: a live progress line on stderr (when a terminal) instead of progress LOG lines. */
   liveProgress?: boolean;
+  /** The Bulk reads an earlier attempt left under way, by stream (state.ts parseResumePoints). */
+  resumePoints?: Map<string, ResumePoint>;
 }
 
 /**
@@ -133,26 +137,61 @@ async function syncStream(
   const mode = plan.incremental ? "incremental" : "full refresh";
   writer.info(`Stream '${plan.name}': reading ${plan.object} through ${api}, ${mode}.`);
   const sink = new StreamSink(plan.name, writer, progress);
-  if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
+  const resumePoint = ctx.resumePoints?.get(plan.name);
+  if (plan.incremental) await syncIncremental(plan, state, ctx, sink, resumePoint);
   else {
-    await extract(ctx.client, config, plan, undefined, sink);
+    await extract(ctx.client, config, plan, undefined, sink, fullRefreshResume(plan, writer, sink, resumePoint));
     await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
   }
   progress.done();
   await writer.streamStatus(plan.name, "COMPLETE");
 }
 
-/** Windows [from, to) in order; STATE = `to` after each window's last record. */
+/**
+ * Airbyte's resumable full refresh: STATE checkpoints `{__resume: {job}}` while a Bulk job is read,
+ * then the complete marker. Only where the protocol has that marker: a Singer tap keeps no bookmark
+ * for a FULL_TABLE stream, so it would never clear a checkpoint.
+ */
+function fullRefreshResume(
+  plan: StreamPlan,
+  writer: SyncOutput,
+  sink: StreamSink,
+  point: ResumePoint | undefined,
+): BulkResume | undefined {
+  if (!writer.fullRefreshComplete) return undefined;
+  return {
+    from: point?.window === undefined ? point?.job : undefined,
+    checkpoint: (job) => writer.streamState(plan.name, resumeBlob({ job }), sink.takeWindowCount()),
+  };
+}
+
+/**
+ * Windows [from, to) in order; STATE = `to` after each window's last record, and checkpoints while
+ * a window's Bulk job is read (the cursor where it was, plus the window and the job's progress).
+ * A state with such a checkpoint first reads that same window, continuing its job, then the
+ * windows after it: the lookback was applied when the earlier attempt planned the window.
+ */
 async function syncIncremental(
   plan: StreamPlan,
   state: StreamCursor | undefined,
   ctx: SyncContext,
   sink: StreamSink,
+  point: ResumePoint | undefined,
 ): Promise<void> {
   const { writer, config } = ctx;
   const cursorField = plan.cursorField!;
   const emitState = (cursor: Date): Promise<void> =>
     writer.streamState(plan.name, stateBlob(cursorField, cursor, state?.raw), sink.takeWindowCount());
+  let cursor = state?.cursor;
+  const resumeFor = (window: Window, from?: BulkProgress): BulkResume => ({
+    from,
+    checkpoint: (job) =>
+      writer.streamState(
+        plan.name,
+        stateBlob(cursorField, cursor ?? window.from, state?.raw, { window, job }),
+        sink.takeWindowCount(),
+      ),
+  });
   const { start, end } = syncWindowBounds({
     stateCursor: state?.cursor,
     lookbackMs: config.lookbackMs,
@@ -170,16 +209,22 @@ async function syncIncremental(
     await emitState(state.cursor);
     return;
   }
-  const from = state === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
-  let cursor = state?.cursor;
+  const resumed = point?.window && point.window.to <= end ? point.window : undefined;
+  if (resumed) {
+    await extract(ctx.client, config, plan, resumed, sink, resumeFor(resumed, point!.job));
+    sink.windowDone();
+    cursor = nextStateCursor(resumed.to, cursor);
+    await emitState(cursor);
+  }
+  const from = resumed ? resumed.to : state === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
   for (const window of planWindows({ start: from, end, stepMs: config.sliceStepMs })) {
-    await extract(ctx.client, config, plan, window, sink);
+    await extract(ctx.client, config, plan, window, sink, resumeFor(window));
     sink.windowDone();
     cursor = nextStateCursor(window.to, cursor);
     await emitState(cursor);
   }
   // A first sync that found no record since start_date has still read up to `end`.
-  if (from >= end) await emitState(end);
+  if (!resumed && from >= end) await emitState(end);
 }
 
 /** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates, progress. */

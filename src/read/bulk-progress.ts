@@ -56,6 +56,13 @@ export interface BulkResume {
 /** Records handed on between two checkpoints at most (a page or batch bigger than this gets several). */
 export const CHECKPOINT_RECORDS = 50_000;
 
+/**
+ * A job still running after this many status polls (7.5 s at the default first delay of 0.5 s) is
+ * named in a checkpoint before any of its records: a read killed while Salesforce runs a long query
+ * then continues that job, and never leaves it behind unnamed. Quick jobs cost no extra STATE.
+ */
+export const NAME_PENDING_JOB_AFTER_POLLS = 4;
+
 /** 16 hex digits of SHA-256 over the operation and the SOQL: changed fields or filters change it. */
 export function queryHash(soql: string, operation: QueryOperation): string {
   return createHash("sha256").update(`${operation}\n${soql}`).digest("hex").slice(0, 16);

@@ -25,6 +25,7 @@ import type { Window } from "../util/datetime.js";
 import { pause } from "../shutdown.js";
 import {
   CHECKPOINT_RECORDS,
+  NAME_PENDING_JOB_AFTER_POLLS,
   discardJob,
   queryHash,
   type Bulk1Progress,
@@ -218,6 +219,13 @@ class JobProgress {
     });
   }
 
+  /** A checkpoint naming the job, if none did yet (a job Salesforce takes long to run). */
+  name(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.named) await this.checkpoint();
+    });
+  }
+
   /** Every row of `batchId` was handed on. */
   batchRead(batchId: string): Promise<void> {
     return this.exclusive(async () => {
@@ -339,7 +347,7 @@ class Bulk1Job {
     let closed = progress.isClosed();
     const read = (task: () => Promise<void>): void => pool.add(task);
     let first = listed;
-    for (let delay = poll.firstDelayMs; ; delay = Math.min(poll.maxDelayMs, delay * 2)) {
+    for (let delay = poll.firstDelayMs, polls = 1; ; delay = Math.min(poll.maxDelayMs, delay * 2), polls++) {
       if (!first) await pause(delay);
       if (pool.failure) break;
       const batches = first ?? (await listBatches(this.client, jobId));
@@ -375,6 +383,7 @@ class Bulk1Job {
         if (estimate) await this.sink.estimate(processed);
         break;
       }
+      if (polls >= NAME_PENDING_JOB_AFTER_POLLS) await progress.name();
       if (Date.now() >= deadline) {
         throw new ConnectorError(
           `Bulk 1.0 job ${jobId} for ${this.plan.object} did not finish within job_timeout; it was aborted. Raise job_timeout or narrow stream_slice_step.`,

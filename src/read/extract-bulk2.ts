@@ -18,6 +18,7 @@ import {
 import { createCsvRecordConverterCache } from "./records/convert.js";
 import {
   CHECKPOINT_RECORDS,
+  NAME_PENDING_JOB_AFTER_POLLS,
   discardJob,
   queryHash,
   type Bulk2Progress,
@@ -69,7 +70,10 @@ export async function extractBulk2(
       sinceCheckpoint = 0;
     };
     try {
-      const done = job.state === "JobComplete" ? job : await waitForJob(client, job.id, poll);
+      const namePending = async (polls: number): Promise<void> => {
+        if (!named && polls >= NAME_PENDING_JOB_AFTER_POLLS) await checkpoint();
+      };
+      const done = job.state === "JobComplete" ? job : await waitForJob(client, job.id, poll, namePending);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       // One converter per distinct header: warnings about a column come once per stream, not per page.
       const converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);

@@ -52,15 +52,19 @@ export const defaultPollSettings = (timeoutMs: number): PollSettings => ({
   maxDelayMs: 15_000,
 });
 
-/** Polls until JobComplete; Failed/Aborted throw BulkJobFailedError; past the timeout the job is aborted. */
+/**
+ * Polls until JobComplete; Failed/Aborted throw BulkJobFailedError; past the timeout the job is
+ * aborted. `onPending` hears of each poll that found the job still running (with its count).
+ */
 export async function waitForJob(
   client: SalesforceClient,
   jobId: string,
   settings: PollSettings,
+  onPending?: (polls: number) => Promise<void>,
 ): Promise<Bulk2JobInfo> {
   const deadline = Date.now() + settings.timeoutMs;
   let delay = settings.firstDelayMs;
-  for (;;) {
+  for (let polls = 1; ; polls++) {
     await pause(delay);
     const job = await client.json<Bulk2JobInfo>(`/jobs/query/${jobId}`);
     if (job.state === "JobComplete") return job;
@@ -72,6 +76,7 @@ export async function waitForJob(
         "transient_error",
       );
     }
+    await onPending?.(polls);
     delay = Math.min(settings.maxDelayMs, delay * 2);
   }
 }

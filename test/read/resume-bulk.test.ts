@@ -286,3 +286,48 @@ describe("Bulk API 1.0: resuming a PK-chunked job", () => {
     expect(new Set(run2.ids).size).toBe(ROWS);
   });
 });
+
+describe("a job Salesforce takes long to run", () => {
+  let slow: FakeSalesforce;
+  beforeAll(async () => {
+    slow = await startFakeSalesforce({ extraObjects: [widgetObject(3000, OBJECT)], bulkJobLatencyMs: 1500 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it.each(["2.0", "1.0"] as const)(
+    "Bulk %s: is named in a checkpoint while it runs; a read killed then continues it",
+    async (version) => {
+      const main = fake;
+      fake = slow;
+      try {
+        const s = await setup(version === "2.0" ? { version } : { version, pk_chunking: true, chunk_size: 1000 });
+        slow.resetCounts();
+        // Killed at the first checkpoint: before any record.
+        const run1 = new Sink();
+        let named: BulkProgress | undefined;
+        const killedAtCheckpoint = new Promise<void>((resolve) => {
+          void extractBulk2Or1(version)(s.client, s.config, s.plan, undefined, run1, {
+            checkpoint: (progress) => {
+              named = structuredClone(progress);
+              resolve();
+              return new Promise(() => {});
+            },
+          });
+        });
+        await killedAtCheckpoint;
+        expect(run1.ids).toEqual([]);
+        expect(named).toMatchObject({ api: version, job: expect.any(String) });
+        const run2 = await resumed(extractBulk2Or1(version), s, named!);
+        expect(slow.count(CREATE[version])).toBe(1);
+        expect(new Set(run2.ids).size).toBe(3000);
+      } finally {
+        fake = main;
+      }
+    },
+  );
+});
+
+const CREATE = { "2.0": "bulk2_create", "1.0": "bulk1_create_job" } as const;
+const extractBulk2Or1 = (version: "2.0" | "1.0"): Extractor => (version === "2.0" ? extractBulk2 : extractBulk1);

@@ -27,6 +27,8 @@ export type SpecWithDefaults = RawConfig &
       | "api_quota_percent"
       | "concurrency"
       | "job_timeout"
+      | "max_bulk_jobs"
+      | "bulk_threshold"
     >
   > & { bulk_api: BulkAPI20 | Required<BulkAPI10> };
 

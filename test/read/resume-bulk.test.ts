@@ -110,9 +110,11 @@ async function interrupted(extract: Extractor, s: Setup): Promise<Sink> {
   return sink;
 }
 
+/** Run 2, as a restarted process: its own client (run 1's stalled reads still hold their request permits). */
 async function resumed(extract: Extractor, s: Setup, from: BulkProgress): Promise<Sink> {
   const sink = new Sink();
-  await extract(s.client, s.config, s.plan, undefined, sink, sink.resume(from));
+  const client = await connect(s.config, { warn: () => {}, info: () => {}, configChanged: async () => {} });
+  await extract(client, s.config, s.plan, undefined, sink, sink.resume(from));
   return sink;
 }
 

@@ -376,11 +376,11 @@ describe("api_quota_percent_per_sync and the summary", () => {
     const run = await read({}, incremental(["S01__c", "S02__c"]));
     const summaries = ofType(run, "LOG")
       .map((m) => (m.log as { message: string }).message)
-      .filter((m) => m.startsWith("Sync summary:"));
+      .filter((m) => m.startsWith("Sent "));
     expect(summaries).toHaveLength(1);
     // The describe and the two probes: 2 Composite requests, 1 call each.
     expect(summaries[0]).toMatch(
-      /^Sync summary: REST 0 requests, 0 calls, 220 records, [\d.]+ s; Composite 2 requests, 2 calls, 0 records/,
+      /^Sent 2 Salesforce API requests \(2 API calls as Salesforce counts them\), 220 records in [\d.]+ s; the org has used \d+ of \d+ today\. By API: REST 0 requests, 0 calls, 220 records, [\d.]+ s; Composite 2 requests, 2 calls, 0 records, [\d.]+ s\.$/,
     );
   });
 });

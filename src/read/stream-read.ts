@@ -169,7 +169,8 @@ class StreamRead {
   }
 
   /** Checkpoints of a Bulk window: the cursor where it was, plus the window and the job's progress. */
-  private resumeFor(cursor: IncrementalCursor, window: Window, from?: BulkProgress): BulkResume {
+  private resumeFor(cursor: IncrementalCursor, window: Window, from?: BulkProgress): BulkResume | undefined {
+    if (!this.ctx.writer.resumableReads) return undefined;
     return {
       from,
       checkpoint: (job) =>
@@ -177,14 +178,10 @@ class StreamRead {
     };
   }
 
-  /**
-   * Airbyte's resumable full refresh: checkpoints `{__resume: {job}}` while Bulk reads, then the
-   * complete marker. Only where the protocol has that marker: a Singer tap keeps no bookmark for a
-   * FULL_TABLE stream, so it would never clear a checkpoint.
-   */
+  /** Airbyte's resumable full refresh: checkpoints `{__resume: {job}}` while Bulk reads, then the complete marker. */
   private fullRefreshResume(): BulkResume | undefined {
     const { writer } = this.ctx;
-    if (!writer.fullRefreshComplete) return undefined;
+    if (!writer.resumableReads || !writer.fullRefreshComplete) return undefined;
     return {
       checkpoint: (job) => writer.streamState(this.plan.name, resumeBlob({ job }), this.sink.takeWindowCount()),
     };

@@ -331,5 +331,47 @@ describe("a job Salesforce takes long to run", () => {
   );
 });
 
+describe("a job that failed after an earlier run named it", () => {
+  let slow: FakeSalesforce;
+  beforeAll(async () => {
+    slow = await startFakeSalesforce({ extraObjects: [widgetObject(3000, OBJECT)], bulkJobLatencyMs: 1000 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it("Bulk 2.0: the resume finds it Failed, says so, deletes it and reads everything with a new job", async () => {
+    const main = fake;
+    fake = slow;
+    try {
+      const s = await setup({ version: "2.0" });
+      slow.inject({ kind: "bulk2_create", type: "job_failed" });
+      const run1 = new Sink();
+      let named: BulkProgress | undefined;
+      await new Promise<void>((resolve) => {
+        void extractBulk2(s.client, s.config, s.plan, undefined, run1, {
+          checkpoint: (progress) => {
+            named = structuredClone(progress);
+            resolve();
+            return new Promise(() => {});
+          },
+        });
+      });
+      // Let Salesforce finish (fail) the job.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      slow.resetCounts();
+      const run2 = await resumed(extractBulk2, s, named!);
+      expect(
+        run2.infos.some((m) => m.includes(`not continuing the earlier Bulk job ${named!.job}: it ended Failed`)),
+      ).toBe(true);
+      expect(slow.requests.some((r) => r.kind === "bulk2_delete" && r.path.includes(named!.job))).toBe(true);
+      expect(slow.count("bulk2_create")).toBe(1);
+      expect(new Set(run2.ids).size).toBe(3000);
+    } finally {
+      fake = main;
+    }
+  });
+});
+
 const CREATE = { "2.0": "bulk2_create", "1.0": "bulk1_create_job" } as const;
 const extractBulk2Or1 = (version: "2.0" | "1.0"): Extractor => (version === "2.0" ? extractBulk2 : extractBulk1);

@@ -4,6 +4,7 @@ import type { ApiName } from "../salesforce/api-usage.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "../util/datetime.js";
 import type { Extractor } from "./extractor.js";
+import type { BulkResume } from "./bulk-progress.js";
 import type { StreamSink } from "./sink.js";
 import type { Semaphore } from "../util/concurrency.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
@@ -52,14 +53,17 @@ export class WindowExtractor {
     return this.restReason;
   }
 
-  /** Reads one window (without one: the whole stream) and hands every record to the sink. */
-  async read(window: Window | undefined): Promise<void> {
+  /**
+   * Reads one window (without one: the whole stream) and hands every record to the sink. `resume`:
+   * the Bulk job an earlier run left for it and where checkpoints go (bulk-progress.ts).
+   */
+  async read(window: Window | undefined, resume?: BulkResume): Promise<void> {
     const { client, config } = this.ctx;
     if (this.usesBulk) {
       const bulk = BULK[config.spec.bulk_api.version];
       try {
         this.sink.api = bulk.api;
-        await this.ctx.bulkJobs.use(() => bulk.extract(client, config, this.plan, window, this.sink));
+        await this.ctx.bulkJobs.use(() => bulk.extract(client, config, this.plan, window, this.sink, resume));
         return;
       } catch (error) {
         const reason = bulkRejection(error);

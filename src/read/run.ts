@@ -3,7 +3,7 @@ import type { SyncOutput } from "../protocol/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import { connect } from "../salesforce/connect.js";
 import { planStreams } from "./plan.js";
-import { parseInputState } from "./state.js";
+import { parseInputState, parseResumePoints } from "./state.js";
 import { runSync } from "./scheduler.js";
 import { checkObjectFilterSyntax } from "../soql/builder.js";
 
@@ -23,9 +23,11 @@ export async function runRead(
   checkObjectFilterSyntax(config.spec.object_filters ?? []);
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, output.warn);
-  const states = parseInputState(
-    stateInput ?? null,
-    plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
-  );
-  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress });
+  const streams = plans.map((plan) => ({
+    name: plan.name,
+    cursorField: plan.incremental ? plan.cursorField : undefined,
+  }));
+  const states = parseInputState(stateInput ?? null, streams);
+  const resumePoints = parseResumePoints(stateInput ?? null, streams, output.warn);
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress, resumePoints });
 }

@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { SyncOutput } from "../protocol/sync-output.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
-import type { StreamCursor } from "./state.js";
+import type { ResumePoint, StreamCursor } from "./state.js";
 import { ApiAllowanceError, asConnectorError, ConnectorError } from "../errors.js";
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import { CompositeQueryBatcher } from "../salesforce/composite-query.js";
@@ -21,6 +21,8 @@ export interface SyncContext {
   syncStartedAt: Date;
   /** `--progress`: a live progress line on stderr (when a terminal) instead of progress LOG lines. */
   liveProgress?: boolean;
+  /** The Bulk reads an earlier attempt left under way, by stream (state.ts parseResumePoints). */
+  resumePoints?: Map<string, ResumePoint>;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function runSync(plans: StreamPlan[], states: Map<string, StreamCur
     const streamProgress = progress.stream(plan.name);
     const sink = new StreamSink(plan.name, writer, streamProgress, stats);
     try {
-      await readStream(streamCtx, plan, states.get(plan.name), sink);
+      await readStream(streamCtx, plan, states.get(plan.name), sink, ctx.resumePoints?.get(plan.name));
     } catch (caught) {
       await writer.streamStatus(plan.name, "INCOMPLETE");
       stopped ??= stoppedBy();

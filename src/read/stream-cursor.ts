@@ -5,14 +5,24 @@
 // across the page boundary are read again, never lost.
 import type { Config } from "../config.js";
 import type { Window } from "../util/datetime.js";
-import type { StreamCursor } from "./state.js";
+import type { ResumePoint, StreamCursor } from "./state.js";
+import type { BulkProgress } from "./bulk-progress.js";
 import { stateBlob } from "./state.js";
 import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
 
 export class IncrementalCursor {
-  /** `[start, end)`: from the state minus lookback (or start_date) to the sync's start minus the lag. */
+  /**
+   * `[start, end)`: from the state minus lookback (or start_date) to the sync's start minus the lag;
+   * after a `resumed` window, from that window's end.
+   */
   readonly start: Date;
   readonly end: Date;
+  /**
+   * The Bulk window an earlier attempt was reading (its checkpoint's), read first on its job. Its
+   * start already had the lookback applied when that attempt planned it, so the range goes on from
+   * its end. Undefined when there is none or it does not fit this sync's range.
+   */
+  readonly resumed: Window | undefined;
   private cursor: Date | undefined;
 
   constructor(
@@ -20,6 +30,7 @@ export class IncrementalCursor {
     private readonly input: StreamCursor | undefined,
     private readonly config: Config,
     syncStartedAt: Date,
+    point?: ResumePoint,
   ) {
     const { start, end } = syncWindowBounds({
       stateCursor: input?.cursor,
@@ -28,7 +39,9 @@ export class IncrementalCursor {
       syncStartedAt,
       safetyLagMs: SAFETY_LAG_MS,
     });
-    this.start = start;
+    const resumed = point?.window;
+    this.resumed = resumed && resumed.to <= end ? resumed : undefined;
+    this.start = this.resumed ? this.resumed.to : start;
     this.end = end;
     this.cursor = input?.cursor;
   }
@@ -65,6 +78,14 @@ export class IncrementalCursor {
   /** STATE after an ordered page whose last record's cursor is `last` (never before the saved state). */
   orderedUpTo(last: Date): Record<string, unknown> {
     return this.finished(last);
+  }
+
+  /**
+   * A checkpoint while a Bulk job reads `window`: the cursor where it was (the window's start on a
+   * first sync, which is never past an unread record), plus the window and the job's progress.
+   */
+  checkpoint(window: Window, job: BulkProgress): Record<string, unknown> {
+    return stateBlob(this.cursorField, this.cursor ?? window.from, this.input?.raw, { window, job });
   }
 
   /** The input state as given (nothing to read this time). */

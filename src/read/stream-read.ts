@@ -7,10 +7,13 @@
 //                                      record on (a state far in the past walks no empty window);
 //                                      an object Bulk cannot serve reads those windows through REST.
 // bulk_threshold 0 (or a SELECT too long for a GET) reads Bulk windows as before the engine, with the
-// first-change lookup on a first sync. Full refresh: the same probe, unordered, without STATE.
+// first-change lookup on a first sync. Full refresh: the same probe, unordered; STATE checkpoints
+// while Bulk reads (Airbyte's resumable full refresh), then the complete marker.
+// Bulk reads checkpoint their job's progress (bulk-progress.ts); a state holding one continues that
+// job first (the incremental window it was reading, or the whole full refresh) without a probe.
 import type { SyncOutput } from "../protocol/sync-output.js";
 import type { StreamPlan } from "./plan.js";
-import type { StreamCursor } from "./state.js";
+import type { ResumePoint, StreamCursor } from "./state.js";
 import type { Window } from "../util/datetime.js";
 import { ConnectorError } from "../errors.js";
 import { CompositeQueryBatcher, nextPages, type QueryPage } from "../salesforce/composite-query.js";
@@ -20,6 +23,8 @@ import { reportStreamValues, valueLogFor } from "./value-log.js";
 import { earliestCursor } from "./first-change.js";
 import { IncrementalCursor } from "./stream-cursor.js";
 import { WindowExtractor, type ExtractContext } from "./extract.js";
+import { discardJob, type BulkProgress, type BulkResume } from "./bulk-progress.js";
+import { resumeBlob } from "./state.js";
 import type { StreamSink } from "./sink.js";
 
 export interface StreamContext extends ExtractContext {
@@ -34,12 +39,13 @@ export async function readStream(
   plan: StreamPlan,
   input: StreamCursor | undefined,
   sink: StreamSink,
+  point?: ResumePoint,
 ): Promise<void> {
   await ctx.writer.streamStatus(plan.name, "STARTED");
   const read = new StreamRead(ctx, plan, sink);
   try {
-    if (plan.incremental) await read.incremental(input);
-    else await read.fullRefresh();
+    if (plan.incremental) await read.incremental(input, point);
+    else await read.fullRefresh(point);
   } finally {
     reportStreamValues(plan);
   }
@@ -59,11 +65,20 @@ class StreamRead {
     this.threshold = ctx.config.spec.bulk_threshold;
   }
 
-  async incremental(input: StreamCursor | undefined): Promise<void> {
+  async incremental(input: StreamCursor | undefined, point: ResumePoint | undefined): Promise<void> {
     const { plan, sink, ctx } = this;
-    const cursor = new IncrementalCursor(plan.cursorField!, input, ctx.config, ctx.syncStartedAt);
+    const usable = point && this.windows.usesBulk ? point : undefined;
+    const cursor = new IncrementalCursor(plan.cursorField!, input, ctx.config, ctx.syncStartedAt, usable);
     const emit = (blob: Record<string, unknown>): Promise<void> =>
       ctx.writer.streamState(plan.name, blob, sink.takeWindowCount());
+    if (cursor.resumed) {
+      this.announce(`${this.apiLabel()}, continuing the window an earlier attempt was reading`);
+      await this.windows.read(cursor.resumed, this.resumeFor(cursor, cursor.resumed, point!.job));
+      sink.windowDone();
+      await emit(cursor.finished(cursor.resumed.to));
+      // The rest of the range is read as any other (probed first): a short tail costs no new job.
+      if (cursor.start >= cursor.end) return;
+    } else if (point) await this.dropEarlierJob(point.job, "its window is not this sync's to read");
     if (cursor.start >= cursor.end) {
       // Nothing to read yet; a saved state is repeated so the platform keeps it.
       if (input === undefined) return;
@@ -103,21 +118,29 @@ class StreamRead {
     await emit(cursor.finished());
   }
 
-  async fullRefresh(): Promise<void> {
+  async fullRefresh(point: ResumePoint | undefined): Promise<void> {
     const { plan, sink, ctx } = this;
-    const probe = this.probeQuery(plan.query.select(undefined));
     const complete = (): Promise<void> =>
       ctx.writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount()) ?? Promise.resolve();
+    const resume = this.fullRefreshResume();
+    if (point && resume && point.window === undefined && this.windows.usesBulk) {
+      this.announce(`${this.apiLabel()}, continuing the job an earlier attempt was reading`);
+      await this.windows.read(undefined, { ...resume, from: point.job });
+      await complete();
+      return;
+    }
+    if (point) await this.dropEarlierJob(point.job, "this read does not continue it");
+    const probe = this.probeQuery(plan.query.select(undefined));
     if (probe === undefined) {
       this.announce(this.apiLabel());
-      await this.windows.read(undefined);
+      await this.windows.read(undefined, resume);
       await complete();
       return;
     }
     const first = await ctx.batcher.firstPage(probe, plan.operation);
     if (this.windows.usesBulk && !first.done && first.totalSize >= this.threshold) {
       this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
-      await this.windows.read(undefined);
+      await this.windows.read(undefined, resume);
     } else {
       this.announce(this.restLabel(first));
       await this.restPages(first, async () => undefined);
@@ -145,12 +168,37 @@ class StreamRead {
   ): Promise<void> {
     const windows = cursor.windows(from);
     for (const window of windows) {
-      await this.windows.read(window);
+      await this.windows.read(window, this.resumeFor(cursor, window));
       this.sink.windowDone();
       await emit(cursor.finished(window.to));
     }
     // A range that holds no record has still been read up to its end.
     if (windows.length === 0) await emit(cursor.finished());
+  }
+
+  /** Checkpoints of a Bulk window: the cursor where it was, plus the window and the job's progress. */
+  private resumeFor(cursor: IncrementalCursor, window: Window, from?: BulkProgress): BulkResume | undefined {
+    if (!this.ctx.writer.resumableReads) return undefined;
+    return {
+      from,
+      checkpoint: (job) =>
+        this.ctx.writer.streamState(this.plan.name, cursor.checkpoint(window, job), this.sink.takeWindowCount()),
+    };
+  }
+
+  /** Airbyte's resumable full refresh: checkpoints `{__resume: {job}}` while Bulk reads, then the complete marker. */
+  private fullRefreshResume(): BulkResume | undefined {
+    const { writer } = this.ctx;
+    if (!writer.resumableReads || !writer.fullRefreshComplete) return undefined;
+    return {
+      checkpoint: (job) => writer.streamState(this.plan.name, resumeBlob({ job }), this.sink.takeWindowCount()),
+    };
+  }
+
+  /** A job an earlier attempt left that this read will not continue: removed, with a LOG line why. */
+  private async dropEarlierJob(job: BulkProgress, why: string): Promise<void> {
+    this.ctx.writer.info(`Stream '${this.plan.name}': not continuing the earlier Bulk job ${job.job}: ${why}.`);
+    await discardJob(this.ctx.client, job, this.ctx.writer.warn);
   }
 
   /** The probe's page and the ones after it, each handed to the sink, then to `afterPage`. */

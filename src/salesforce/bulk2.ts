@@ -61,15 +61,19 @@ export const defaultPollSettings = (timeoutMs: number): PollSettings => ({
   maxDelayMs: 15_000,
 });
 
-/** Polls until JobComplete; Failed/Aborted throw BulkJobFailedError; past the timeout the job is aborted. */
+/**
+ * Polls until JobComplete; Failed/Aborted throw BulkJobFailedError; past the timeout the job is
+ * aborted. `onPending` hears of each poll that found the job still running (with its count).
+ */
 export async function waitForJob(
   client: SalesforceClient,
   jobId: string,
   settings: PollSettings,
+  onPending?: (polls: number) => Promise<void>,
 ): Promise<Bulk2JobInfo> {
   const deadline = Date.now() + settings.timeoutMs;
   let delay = settings.firstDelayMs;
-  for (;;) {
+  for (let polls = 1; ; polls++) {
     await pause(delay);
     const job = await client.json<Bulk2JobInfo>(`/jobs/query/${jobId}`);
     if (job.state === "JobComplete") return job;
@@ -81,6 +85,7 @@ export async function waitForJob(
         "transient_error",
       );
     }
+    await onPending?.(polls);
     delay = Math.min(settings.maxDelayMs, delay * 2);
   }
 }
@@ -101,6 +106,14 @@ export interface JobResultsExpectation {
   total: number | undefined;
 }
 
+/** Where reading starts and who hears of each page's end (resumable reads, read/bulk-progress.ts). */
+export interface ResultsPaging {
+  /** Start at the page this locator names (a page an earlier run did not finish); default the first. */
+  locator?: string | undefined;
+  /** After the last row of a page that has a next one was taken: the next page's locator. */
+  onPageEnd?: (nextLocator: string) => Promise<void>;
+}
+
 /**
  * Streams every results page of a completed job, following Sforce-Locator until it is "null". Each
  * page is its own CSV with its own header; a page cut off mid-way is asked for again with the same
@@ -119,6 +132,7 @@ export async function* readJobResults(
   jobId: string,
   maxRecords: number | undefined,
   expectation: JobResultsExpectation,
+  paging: ResultsPaging = {},
 ): AsyncGenerator<RowBatch> {
   const pathFor = (locator: string | undefined): string => {
     const query = new URLSearchParams();
@@ -131,7 +145,7 @@ export async function* readJobResults(
   // tells a page read before (one string a page).
   const firstIds = new Set<string>();
   let pageFirstId: string | undefined;
-  let locator: string | undefined;
+  let locator = paging.locator;
   // The next page's request, sent early, with the locator it asks for: an answer read again may name
   // another locator than the first try did (the first was not Salesforce's), and then it is not used.
   let prefetched: Promise<HttpResponse> | undefined;
@@ -175,8 +189,12 @@ export async function* readJobResults(
       if (pageFirstId !== undefined) firstIds.add(pageFirstId);
       pageFirstId = undefined;
       locator = next;
+      // The consumer has taken every row of the page by now (a generator runs on only when asked).
+      if (locator !== undefined) await paging.onPageEnd?.(locator);
     } while (locator !== undefined);
-    if (expectation.total !== undefined && total !== expectation.total)
+    // A read resumed at a later page (paging.locator) has not seen the rows before it: only a read
+    // from the first page can be held to the job's whole count.
+    if (expectation.total !== undefined && paging.locator === undefined && total !== expectation.total)
       throw resultsMismatch(jobId, `${total} rows; the job reported numberRecordsProcessed ${expectation.total}`);
   } finally {
     // Abandoned (the stream failed): free the prefetched page's connection.

@@ -226,8 +226,10 @@ describe("read query streams", () => {
     expect(withoutEmittedAt(v1)).toEqual(withoutEmittedAt(v2));
     expect(withoutEmittedAt(rest)).toEqual(withoutEmittedAt(v2));
     // The same windows end in the same cursors (the last one depends on each run's start time).
+    // Checkpoints of a Bulk job under way (`__resume`) depend on the API and are left out.
     const cursors = (run: CliRun) =>
       states(run)
+        .filter((s) => !("__resume" in s.stream.stream_state))
         .slice(0, -1)
         .map((s) => s.stream.stream_state.SystemModstamp);
     expect(cursors(v1)).toEqual(cursors(v2));

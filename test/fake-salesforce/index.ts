@@ -145,6 +145,14 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     inject: (fault) => state.faults.inject(fault),
     clearFaults: () => state.faults.clear(),
     expireSessions: () => state.sessions.expireAll(),
+    forgetJobs() {
+      const forgotten = state.jobs.size + state.bulk1Jobs.size;
+      for (const id of state.jobs.keys()) state.activity.jobReleased("bulk2", id);
+      for (const job of state.bulk1Jobs.values()) state.activity.jobReleased("bulk1", job.id);
+      state.jobs.clear();
+      state.bulk1Jobs.clear();
+      return forgotten;
+    },
     setApiDisabled(disabled) {
       state.apiDisabled = disabled;
     },

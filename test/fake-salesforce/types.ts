@@ -320,6 +320,13 @@ export interface FakeSalesforce {
   inject(fault: FaultSpec): void;
   clearFaults(): void;
   expireSessions(): void;
+  /**
+   * Deletes every Bulk 2.0 and Bulk 1.0 job with its batches and results, as Salesforce does with
+   * jobs older than seven days ("Job and Batch Lifespan", Bulk API Developer Guide): from then on a
+   * job's Ids answer as unknown (Bulk 2.0 `404 NOT_FOUND`, Bulk 1.0 `400 InvalidJob`). Returns how
+   * many jobs were forgotten.
+   */
+  forgetJobs(): number;
   setApiDisabled(disabled: boolean): void;
   records(object: string): Iterable<Record<string, unknown>>;
   update(object: string, ids: string[], changes?: Record<string, unknown>): void;

@@ -41,4 +41,34 @@ describe("IncrementalCursor", () => {
     ]);
     expect(cursor.windows(at("2000-01-01T00:00:00.000Z"))[0]!.from).toEqual(at("2024-01-01T00:00:00.000Z"));
   });
+
+  describe("a window an earlier attempt was reading (resumable reads)", () => {
+    const job = { api: "2.0", job: "750000000000001AAA", query: "0123456789abcdef", rows: 0 } as const;
+    const input = { cursorField: "SystemModstamp", cursor: at("2024-05-01T00:00:00.000Z"), raw: { keep: 1 } };
+    const window = { from: at("2024-05-01T00:00:00.000Z"), to: at("2024-05-31T00:00:00.000Z") };
+
+    it("is read first, then the range goes on from its end (no lookback before it again)", () => {
+      const cursor = new IncrementalCursor("SystemModstamp", input, config, syncStartedAt, { window, job });
+      expect(cursor.resumed).toEqual(window);
+      expect(cursor.range).toEqual({ from: window.to, to: at("2024-06-01T00:00:00.000Z") });
+      expect(cursor.checkpoint(window, job)).toEqual({
+        keep: 1,
+        SystemModstamp: "2024-05-01T00:00:00.000Z",
+        __resume: { job, window: { from: "2024-05-01T00:00:00.000Z", to: "2024-05-31T00:00:00.000Z" } },
+      });
+      expect(cursor.finished(window.to)).toEqual({ keep: 1, SystemModstamp: "2024-05-31T00:00:00.000Z" });
+    });
+
+    it("a first sync's checkpoint carries the window's start as its cursor", () => {
+      const cursor = new IncrementalCursor("SystemModstamp", undefined, config, syncStartedAt);
+      expect(cursor.checkpoint(window, job).SystemModstamp).toBe("2024-05-01T00:00:00.000Z");
+    });
+
+    it("a window past this sync's end is not resumed: the range is the usual one", () => {
+      const late = { from: window.from, to: at("2024-07-01T00:00:00.000Z") };
+      const cursor = new IncrementalCursor("SystemModstamp", input, config, syncStartedAt, { window: late, job });
+      expect(cursor.resumed).toBeUndefined();
+      expect(cursor.range.from).toEqual(at("2024-04-30T23:50:00.000Z"));
+    });
+  });
 });

@@ -8,6 +8,7 @@ export type RequestKind =
   | "composite"
   | "composite_batch"
   | "limits"
+  | "get_deleted"
   | "query"
   | "query_all"
   | "query_more"
@@ -320,6 +321,14 @@ export interface FakeSalesforce {
   records(object: string): Iterable<Record<string, unknown>>;
   update(object: string, ids: string[], changes?: Record<string, unknown>): void;
   insert(object: string, rows: Array<Record<string, unknown>>): string[];
+  /** Soft delete (recycle bin): queryAll still reads the rows with IsDeleted = true; logged for getDeleted. */
   delete(object: string, ids: string[]): void;
+  /**
+   * Hard delete, or a soft-deleted row's recycle bin emptied: the rows leave query and queryAll; the
+   * deleted-records resource still lists them (with the first deletion's date) for 15 days.
+   */
+  hardDelete(object: string, ids: string[]): void;
+  /** New values of formula fields (calculated: true) without moving SystemModstamp/LastModifiedDate. */
+  recalculate(object: string, ids: string[], values: Record<string, unknown>): void;
   stop(): Promise<void>;
 }

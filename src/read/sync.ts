@@ -13,6 +13,10 @@ import { stateBlob } from "./state.js";
 import { earliestCursor } from "./first-change.js";
 import { startProgress, type StreamProgressFeed } from "./progress.js";
 import { stoppedBy, type SyncStoppedError } from "../shutdown.js";
+import { extractChildStream } from "./child-stream.js";
+import { formulaRefreshDue, fullReadKeys, lastFullRead } from "./formula-refresh.js";
+import { emitHardDeletes } from "./hard-deletes.js";
+import { COVERAGE_LAG_MS } from "../salesforce/deleted-records.js";
 
 export interface SyncContext {
   client: SalesforceClient;
@@ -135,7 +139,8 @@ async function syncStream(
   const sink = new StreamSink(plan.name, writer, progress);
   if (plan.incremental) await syncIncremental(plan, state, ctx, sink);
   else {
-    await extract(ctx.client, config, plan, undefined, sink);
+    if (plan.capture.child) await extractChildStream(ctx.client, config, plan, sink);
+    else await extract(ctx.client, config, plan, undefined, sink);
     await writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount());
   }
   progress.done();
@@ -151,10 +156,31 @@ async function syncIncremental(
 ): Promise<void> {
   const { writer, config } = ctx;
   const cursorField = plan.cursorField!;
-  const emitState = (cursor: Date): Promise<void> =>
-    writer.streamState(plan.name, stateBlob(cursorField, cursor, state?.raw), sink.takeWindowCount());
+  // formula_refresh: a due stream is read as if it had no state (from start_date); its last full read
+  // is recorded in the STATE after its last window.
+  const { formulaFields } = plan.capture;
+  const refresh = formulaRefreshDue({
+    formulaRefreshMs: config.formulaRefreshMs,
+    formulaFields,
+    state,
+    syncStartedAt: ctx.syncStartedAt,
+  });
+  if (refresh) {
+    const last = lastFullRead(state);
+    writer.info(
+      `Stream '${plan.name}': reading it in full again for its formula fields (${formulaFields.join(", ")}); last full read ${last ? last.toISOString() : "not recorded"}, formula_refresh ${config.spec.formula_refresh}.`,
+    );
+  }
+  const readState = refresh ? undefined : state;
+  const recordFullRead = config.formulaRefreshMs !== undefined && formulaFields.length > 0 && readState === undefined;
+  const emitState = (cursor: Date, last = false): Promise<void> =>
+    writer.streamState(
+      plan.name,
+      stateBlob(cursorField, cursor, fullReadKeys(last && recordFullRead, ctx.syncStartedAt, state?.raw)),
+      sink.takeWindowCount(),
+    );
   const { start, end } = syncWindowBounds({
-    stateCursor: state?.cursor,
+    stateCursor: readState?.cursor,
     lookbackMs: config.lookbackMs,
     startDate: config.startDate,
     syncStartedAt: ctx.syncStartedAt,
@@ -170,16 +196,43 @@ async function syncIncremental(
     await emitState(state.cursor);
     return;
   }
-  const from = state === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
+  // hard_deletes: deletions since the saved state (a first sync has nothing to delete), before the
+  // windows, so a record restored after its deletion comes later with a later cursor.
+  if (plan.capture.hardDeletes && state !== undefined) {
+    const since = syncWindowBounds({
+      stateCursor: state.cursor,
+      lookbackMs: config.lookbackMs,
+      startDate: config.startDate,
+      syncStartedAt: ctx.syncStartedAt,
+      safetyLagMs: SAFETY_LAG_MS,
+    });
+    if (since.start < since.end) {
+      await emitHardDeletes({
+        client: ctx.client,
+        stream: plan.name,
+        object: plan.object,
+        cursorField,
+        window: {
+          from: new Date(Math.min(since.start.getTime(), state.cursor.getTime() - COVERAGE_LAG_MS)),
+          to: since.end,
+        },
+        now: ctx.syncStartedAt,
+        sink,
+        log: writer,
+      });
+    }
+  }
+  const from = readState === undefined ? await skipEmptyStart(ctx, plan, start, end) : start;
   let cursor = state?.cursor;
-  for (const window of planWindows({ start: from, end, stepMs: config.sliceStepMs })) {
+  const windows = planWindows({ start: from, end, stepMs: config.sliceStepMs });
+  for (const [index, window] of windows.entries()) {
     await extract(ctx.client, config, plan, window, sink);
     sink.windowDone();
     cursor = nextStateCursor(window.to, cursor);
-    await emitState(cursor);
+    await emitState(cursor, index === windows.length - 1);
   }
   // A first sync that found no record since start_date has still read up to `end`.
-  if (from >= end) await emitState(end);
+  if (from >= end) await emitState(nextStateCursor(end, cursor), true);
 }
 
 /** Hands a stream's records to the writer and keeps its counts: RUNNING on the first, per-window totals, estimates, progress. */

@@ -22,6 +22,7 @@ afterAll(async () => {
 
 const q = (soql: string, all = false): Promise<Response> =>
   a.get(`/${all ? "queryAll" : "query"}?q=${encodeURIComponent(soql)}`);
+const j = (r: Response): Promise<any> => r.json() as Promise<any>;
 const iso = (ms: number): string => new Date(ms).toISOString();
 const deleted = (object: string, start: number, end: number): Promise<Response> =>
   a.get(`/sobjects/${object}/deleted/?start=${encodeURIComponent(iso(start))}&end=${encodeURIComponent(iso(end))}`);
@@ -37,9 +38,9 @@ describe("formula fields", () => {
   it("take new values without moving SystemModstamp", async () => {
     const [before] = [...fake.records("Deal__c")];
     fake.recalculate("Deal__c", [before!.Id as string], { Discounted__c: 1.5 });
-    const page = await (
-      await q(`SELECT Id, Discounted__c, SystemModstamp FROM Deal__c WHERE Id = '${String(before!.Id)}'`)
-    ).json();
+    const page = await j(
+      await q(`SELECT Id, Discounted__c, SystemModstamp FROM Deal__c WHERE Id = '${String(before!.Id)}'`),
+    );
     expect(page.records[0].Discounted__c).toBe(1.5);
     expect(Date.parse(page.records[0].SystemModstamp.replace("+0000", "Z"))).toBe(
       Date.parse(String(before!.SystemModstamp)),
@@ -58,7 +59,7 @@ describe("deleted records resource", () => {
     fake.hardDelete("Deal__c", ids.slice(2, 4));
     fake.hardDelete("Deal__c", ids.slice(0, 1)); // the recycle bin emptied for one soft delete
     clock = undefined;
-    const all = await (await q("SELECT Id, IsDeleted FROM Deal__c", true)).json();
+    const all = await j(await q("SELECT Id, IsDeleted FROM Deal__c", true));
     const seen = new Map(all.records.map((r: any) => [r.Id, r.IsDeleted]));
     expect(seen.has(ids[0])).toBe(false);
     expect(seen.get(ids[1])).toBe(true);
@@ -67,7 +68,7 @@ describe("deleted records resource", () => {
 
     const r = await deleted("Deal__c", before - 120_000, Date.now() + 120_000);
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await j(r);
     expect(body.deletedRecords.map((d: any) => d.id).sort()).toEqual(ids.slice(0, 4).sort());
     for (const d of body.deletedRecords) {
       expect(d.deletedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
@@ -79,10 +80,10 @@ describe("deleted records resource", () => {
     );
     expect(Date.parse(body.latestDateCovered.replace("+0000", "Z"))).toBeLessThanOrEqual(Date.now());
     // A range that ended before the deletions lists none of them; deletions this minute are not covered yet.
-    const earlier = await (await deleted("Deal__c", before - 3_600_000, before - 120_000)).json();
+    const earlier = await j(await deleted("Deal__c", before - 3_600_000, before - 120_000));
     expect(earlier.deletedRecords).toEqual([]);
     fake.delete("Deal__c", ids.slice(5, 6));
-    const current = await (await deleted("Deal__c", before - 120_000, Date.now() + 120_000)).json();
+    const current = await j(await deleted("Deal__c", before - 120_000, Date.now() + 120_000));
     expect(current.deletedRecords.map((d: any) => d.id)).not.toContain(ids[5]);
   });
 
@@ -90,7 +91,7 @@ describe("deleted records resource", () => {
     const now = Date.now();
     const short = await deleted("Deal__c", now - 30_000, now);
     expect(short.status).toBe(400);
-    expect((await short.json())[0].errorCode).toBe("INVALID_REPLICATION_DATE");
+    expect((await j(short))[0].errorCode).toBe("INVALID_REPLICATION_DATE");
     const missing = await a.get(`/sobjects/Deal__c/deleted/?start=${encodeURIComponent(iso(now - 3_600_000))}`);
     expect(missing.status).toBe(400);
     expect((await deleted("Nope__c", now - 3_600_000, now)).status).toBe(404);
@@ -113,7 +114,7 @@ describe("deleted records resource", () => {
         },
       ],
     });
-    const body = await r.json();
+    const body = await j(r);
     expect(body.compositeResponse[0].httpStatusCode).toBe(200);
     expect(body.compositeResponse[0].body.deletedRecords.length).toBe(4);
     expect(fake.apiCallsCounted).toBe(1);
@@ -124,7 +125,7 @@ describe("ContentDocumentLink", () => {
   it("refuses a query without a filter on ContentDocumentId or LinkedEntityId, with Salesforce's text", async () => {
     const r = await q("SELECT Id FROM ContentDocumentLink");
     expect(r.status).toBe(400);
-    const [error] = await r.json();
+    const [error] = await j(r);
     expect(error.errorCode).toBe("MALFORMED_QUERY");
     expect(error.message).toContain(
       "ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId",
@@ -138,11 +139,11 @@ describe("ContentDocumentLink", () => {
       .slice(0, 200)
       .map((id) => `'${id}'`)
       .join(", ");
-    const page = await (
+    const page = await j(
       await q(
         `SELECT Id, ContentDocumentId, LinkedEntityId FROM ContentDocumentLink WHERE ContentDocumentId IN (${list})`,
-      )
-    ).json();
+      ),
+    );
     expect(page.totalSize).toBe(400);
     expect(new Set(page.records.map((r: any) => r.ContentDocumentId)).size).toBe(200);
   });

@@ -246,7 +246,7 @@ export interface FormulaObjectOptions {
   name?: string;
   /** Default 200. */
   rows?: number;
-  /** Stamps fall in the `days` days before `now`; defaults 10 and Date.now(). */
+  /** Stamps fall in the `days` days before an hour before `now`; defaults 10 and Date.now(). */
   days?: number;
   now?: number;
 }
@@ -289,7 +289,8 @@ export function buildFormulaObject(options: FormulaObjectOptions = {}): FakeObje
     ],
     records: () =>
       Array.from({ length: rows }, (_, i) => {
-        const at = isoSeconds(until - 1000 - (mix(seed, i) % span));
+        // At least an hour old: outside a later sync's default 10-minute lookback.
+        const at = isoSeconds(until - 3_600_000 - (mix(seed, i) % span));
         const amount = (mix(seed ^ 0x2222, i) % 1_000_000) / 100;
         return {
           Name: `${name.slice(0, -3)} ${i}`,

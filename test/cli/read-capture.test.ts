@@ -1,0 +1,196 @@
+// Issue 15, through the built CLI: what a SystemModstamp cursor misses. Formula fields (formula_refresh),
+// hard deletes (hard_deletes, the deleted-records resource), ContentDocumentLink (a child of
+// ContentDocument, 200 document Ids per query). Each test counts the API calls its option adds.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildContentDocuments,
+  buildFormulaObject,
+  startFakeSalesforce,
+  type FakeSalesforce,
+} from "../fake-salesforce/index.js";
+import { ofType, traceErrors, type CliRun } from "../helpers/cli.js";
+import {
+  baseConfig,
+  configuredCatalog,
+  expectEachOnce,
+  liveIds,
+  nextStateInput,
+  readOnce,
+  records,
+  states,
+  widgetObject,
+} from "../helpers/read-fixtures.js";
+
+let fake: FakeSalesforce;
+/** Timestamps the fake gives mutations; undefined = real time. */
+let clock: number | undefined;
+
+beforeAll(async () => {
+  fake = await startFakeSalesforce({
+    extraObjects: [
+      buildFormulaObject({ rows: 200 }),
+      { ...widgetObject(300, "Gizmo__c") },
+      ...buildContentDocuments({ documents: 500, linksPerDocument: 2 }),
+    ],
+    now: () => (clock === undefined ? new Date() : new Date(clock++)),
+  });
+});
+afterAll(() => fake.stop());
+
+function logs(run: CliRun, level: string): string[] {
+  return ofType(run, "LOG")
+    .map((m) => m.log as { level: string; message: string })
+    .filter((l) => l.level === level)
+    .map((l) => l.message);
+}
+
+async function discovered(config: Record<string, unknown>): Promise<Map<string, Record<string, unknown>>> {
+  const { runCli, writeTempFiles } = await import("../helpers/cli.js");
+  const files = writeTempFiles({ "config.json": config });
+  const run = await runCli(["discover", "--config", files["config.json"]!]);
+  const streams = (ofType(run, "CATALOG")[0]!.catalog as { streams: Array<Record<string, unknown>> }).streams;
+  return new Map(streams.map((s) => [s.name as string, s]));
+}
+
+const properties = (stream: Record<string, unknown> | undefined): Record<string, Record<string, unknown>> =>
+  (stream?.json_schema as { properties: Record<string, Record<string, unknown>> }).properties;
+
+describe("discover", () => {
+  it("marks formula fields, adds _ab_cdc_deleted_at with hard_deletes, lists ContentDocumentLink as a child", async () => {
+    const plain = await discovered(baseConfig(fake));
+    const deal = properties(plain.get("Deal__c"));
+    expect(deal.Discounted__c!.description).toMatch(
+      /^Formula field: .*Formula: Amount__c \* \(1 - Account__r\.Discount__c\)$/,
+    );
+    expect(deal.Age_Days__c!.description).toContain("TODAY() - DATEVALUE(CreatedDate)");
+    expect(deal.Amount__c!.description).toBeUndefined();
+    expect(deal._ab_cdc_deleted_at).toBeUndefined();
+
+    const withDeletes = await discovered(baseConfig(fake, { hard_deletes: true }));
+    expect(properties(withDeletes.get("Gizmo__c"))._ab_cdc_deleted_at).toMatchObject({
+      type: ["null", "string"],
+      format: "date-time",
+    });
+    // ContentDocument is in the org, so ContentDocumentLink is readable through it: full refresh only.
+    const links = withDeletes.get("ContentDocumentLink");
+    expect(links?.supported_sync_modes).toEqual(["full_refresh"]);
+    expect(properties(links)._ab_cdc_deleted_at).toBeUndefined();
+  });
+});
+
+describe("formula_refresh", () => {
+  const FORMULA_CHANGES = 50;
+
+  async function firstThenRecalculated(config: Record<string, unknown>) {
+    const catalog = await configuredCatalog(config, { Deal__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    expect(traceErrors(first)).toEqual([]);
+    expectEachOnce(records(first), liveIds(fake, "Deal__c"));
+    const ids = liveIds(fake, "Deal__c").slice(0, FORMULA_CHANGES);
+    const value = 1000 + Math.floor(Math.random() * 1000);
+    fake.recalculate("Deal__c", ids, { Discounted__c: value });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // formula_refresh PT1S has passed
+    fake.resetCounts();
+    const second = await readOnce(config, catalog, nextStateInput(first));
+    expect(traceErrors(second)).toEqual([]);
+    return { first, second, ids, value };
+  }
+
+  it("PT1S: the next sync reads the stream in full again and delivers the 50 changed formula values", async () => {
+    const { first, second, ids, value } = await firstThenRecalculated(
+      baseConfig(fake, { formula_refresh: "PT1S", stream_slice_step: "P3650D" }),
+    );
+    const firstState = states(first).at(-1)!.stream.stream_state;
+    expect(Date.parse(firstState.last_full_read_at!)).toBeLessThanOrEqual(Date.now());
+    const rows = records(second, "Deal__c");
+    expectEachOnce(rows, liveIds(fake, "Deal__c"));
+    const changed = rows.filter((r) => r.Discounted__c === value).map((r) => r.Id);
+    expect(changed.sort()).toEqual(ids.slice().sort());
+    const secondState = states(second).at(-1)!.stream.stream_state;
+    expect(Date.parse(secondState.last_full_read_at!)).toBeGreaterThan(Date.parse(firstState.last_full_read_at!));
+    expect(secondState.SystemModstamp! >= firstState.SystemModstamp!).toBe(true);
+    // Cost: a full read of the object (here one REST first-change lookup and one Bulk 2.0 job: create,
+    // status polls, one results page, delete) instead of an incremental window's.
+    expect(fake.count("bulk2_create")).toBe(1);
+    expect(logs(second, "INFO").some((m) => m.includes("reading it in full again for its formula fields"))).toBe(true);
+  });
+
+  it("without it, that sync delivers nothing", async () => {
+    const { second } = await firstThenRecalculated(baseConfig(fake, { stream_slice_step: "P3650D" }));
+    expect(records(second, "Deal__c")).toEqual([]);
+    expect(states(second).at(-1)!.stream.stream_state.last_full_read_at).toBeUndefined();
+  });
+});
+
+describe("hard_deletes", () => {
+  it("after 10 soft and 10 hard deletes, the next sync emits each of the 20 Ids with _ab_cdc_deleted_at", async () => {
+    const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D" });
+    const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    expect(traceErrors(first)).toEqual([]);
+    expect(fake.count("get_deleted")).toBe(0); // a first sync has nothing to delete: no call
+    const rowsBefore = records(first, "Gizmo__c");
+    expect(rowsBefore.every((r) => r._ab_cdc_deleted_at === undefined)).toBe(true);
+    const saved = Date.parse(states(first).at(-1)!.stream.stream_state.SystemModstamp!);
+
+    // Deleted while the first sync ran (before its state): two minutes before the saved cursor.
+    const ids = liveIds(fake, "Gizmo__c");
+    const soft = ids.slice(0, 10);
+    const hard = ids.slice(10, 20);
+    const deletedFrom = saved - 120_000;
+    clock = deletedFrom;
+    fake.delete("Gizmo__c", soft);
+    fake.hardDelete("Gizmo__c", hard);
+    clock = undefined;
+
+    fake.resetCounts();
+    const second = await readOnce(config, catalog, nextStateInput(first));
+    expect(traceErrors(second)).toEqual([]);
+    const rows = records(second, "Gizmo__c");
+    const deletions = rows.filter((r) => r._ab_cdc_deleted_at != null);
+    expect(deletions.map((r) => r.Id).sort()).toEqual([...soft, ...hard].sort());
+    for (const row of deletions) {
+      expect(Date.parse(row._ab_cdc_deleted_at as string)).toBeGreaterThanOrEqual(deletedFrom);
+      expect(row.SystemModstamp).toBe(row._ab_cdc_deleted_at);
+      expect(row.IsDeleted).toBe(true);
+    }
+    const live = new Set(liveIds(fake, "Gizmo__c"));
+    expect(deletions.some((r) => live.has(r.Id as string))).toBe(false);
+    // Cost: one call per incremental stream and sync.
+    expect(fake.count("get_deleted")).toBe(1);
+    expect(logs(second, "WARN")).toEqual([]);
+  });
+
+  it("a state older than the 15 days the resource keeps: one WARN, the state still moves on", async () => {
+    const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D" });
+    const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const state = [
+      { type: "STREAM", stream: { stream_descriptor: { name: "Gizmo__c" }, stream_state: { SystemModstamp: old } } },
+    ];
+    const run = await readOnce(config, catalog, state);
+    expect(traceErrors(run)).toEqual([]);
+    const warnings = logs(run, "WARN").filter((m) => m.includes("hard_deletes"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("Salesforce keeps the last 15 days");
+    expect(Date.parse(states(run).at(-1)!.stream.stream_state.SystemModstamp!)).toBeGreaterThan(Date.parse(old));
+  });
+});
+
+describe("ContentDocumentLink", () => {
+  it("reads the links of 500 documents in 3 queries (200 document Ids each), every link once", async () => {
+    const config = baseConfig(fake);
+    const catalog = await configuredCatalog(config, { ContentDocumentLink: "full_refresh" });
+    fake.resetCounts();
+    const run = await readOnce(config, catalog);
+    expect(traceErrors(run)).toEqual([]);
+    expectEachOnce(records(run, "ContentDocumentLink"), liveIds(fake, "ContentDocumentLink"));
+    const queries = fake.requests.filter((r) => r.kind === "query").map((r) => r.soql ?? "");
+    const childQueries = queries.filter((q) => q.includes("FROM ContentDocumentLink"));
+    expect(childQueries).toHaveLength(3);
+    expect(childQueries.map((q) => q.split("', '").length)).toEqual([200, 200, 100]);
+    // Cost: one query for the document Ids (2,000 per call), one per 200 documents.
+    expect(queries.filter((q) => q === "SELECT Id FROM ContentDocument")).toHaveLength(1);
+    expect(fake.count("bulk2_create")).toBe(0);
+  });
+});

@@ -7,7 +7,8 @@
 //   earliestDateAvailable says where the log begins, older deletions are not listed;
 // - latestDateCovered (<= end) is where the next call should start;
 // - answer {deletedRecords: [{id, deletedDate}], earliestDateAvailable, latestDateCovered}, dates as
-//   `2013-05-07T22:07:19.000+0000` like the documented example.
+//   `2013-05-07T22:07:19.000+0000` like the documented example;
+// - more than 600,000 Ids (option deletedIdLimit) is EXCEEDED_ID_LIMIT.
 // Status codes and messages of the errors are the fake's own: the documentation names the codes only.
 import { ApiError, notFound } from "./errors.js";
 import { json, type Ctx, type Result } from "./http.js";
@@ -54,6 +55,12 @@ export function getDeleted(ctx: Ctx): Result {
   const deletedRecords = obj.deletions
     .filter((d) => d.deletedAt >= from && d.deletedAt < latest)
     .map((d) => ({ id: d.id, deletedDate: restDate(d.deletedAt) }));
+  if (deletedRecords.length > ctx.state.opts.deletedIdLimit)
+    throw new ApiError(
+      400,
+      "EXCEEDED_ID_LIMIT",
+      `The number of IDs returned exceeds the limit of ${ctx.state.opts.deletedIdLimit}; choose start and end dates that are closer together`,
+    );
   return json(200, {
     deletedRecords,
     earliestDateAvailable: restDate(earliest),

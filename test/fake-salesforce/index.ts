@@ -89,6 +89,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? defaultPolls,
       bulk1ResultFileRows: options.bulk1ResultFileRows ?? 50_000,
       restBatchSize: options.restBatchSize ?? 2000,
+      deletedIdLimit: options.deletedIdLimit ?? 600_000,
       now,
       requestLatencyMs: options.requestLatencyMs ?? 0,
       authLatencyMs: options.authLatencyMs ?? options.requestLatencyMs ?? 0,

@@ -88,6 +88,8 @@ export interface FakeOptions {
   bulk1PollsUntilComplete?: number;
   /** Rows per Bulk 1.0 result file; a batch with more rows has several result ids. Default 50000. */
   bulk1ResultFileRows?: number;
+  /** Most Ids one deleted-records answer lists (Salesforce: 600,000; more is EXCEEDED_ID_LIMIT). */
+  deletedIdLimit?: number;
   /** REST query page size, default 2000 (Sforce-Query-Options: batchSize=N, clamped to 200..2000, overrides it). */
   restBatchSize?: number;
   /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */

@@ -83,7 +83,9 @@ describe("formula_refresh", () => {
 
   async function firstThenRecalculated(config: Record<string, unknown>) {
     const catalog = await configuredCatalog(config, { Deal__c: "incremental" });
+    fake.resetCounts();
     const first = await readOnce(config, catalog);
+    const firstCalls = fake.apiCallsCounted;
     expect(traceErrors(first)).toEqual([]);
     expectEachOnce(records(first), liveIds(fake, "Deal__c"));
     const ids = liveIds(fake, "Deal__c").slice(0, FORMULA_CHANGES);
@@ -93,11 +95,11 @@ describe("formula_refresh", () => {
     fake.resetCounts();
     const second = await readOnce(config, catalog, nextStateInput(first));
     expect(traceErrors(second)).toEqual([]);
-    return { first, second, ids, value };
+    return { first, second, ids, value, firstCalls, secondCalls: fake.apiCallsCounted };
   }
 
   it("PT1S: the next sync reads the stream in full again and delivers the 50 changed formula values", async () => {
-    const { first, second, ids, value } = await firstThenRecalculated(
+    const { first, second, ids, value, firstCalls, secondCalls } = await firstThenRecalculated(
       baseConfig(fake, { formula_refresh: "PT1S", stream_slice_step: "P3650D" }),
     );
     const firstState = states(first).at(-1)!.stream.stream_state;
@@ -109,15 +111,20 @@ describe("formula_refresh", () => {
     const secondState = states(second).at(-1)!.stream.stream_state;
     expect(Date.parse(secondState.last_full_read_at!)).toBeGreaterThan(Date.parse(firstState.last_full_read_at!));
     expect(secondState.SystemModstamp! >= firstState.SystemModstamp!).toBe(true);
-    // Cost: a full read of the object (here one REST first-change lookup and one Bulk 2.0 job: create,
-    // status polls, one results page, delete) instead of an incremental window's.
+    // Cost: what a first sync of the stream costs (here 8 calls: the describe, the first-change lookup,
+    // one Bulk 2.0 job of create, 3 polls, 1 results page, delete), in place of the incremental read
+    // (7 calls here: the same job for the one window, without the lookup).
+    expect(secondCalls).toBe(firstCalls);
     expect(fake.count("bulk2_create")).toBe(1);
     expect(logs(second, "INFO").some((m) => m.includes("reading it in full again for its formula fields"))).toBe(true);
   });
 
   it("without it, that sync delivers nothing", async () => {
-    const { second } = await firstThenRecalculated(baseConfig(fake, { stream_slice_step: "P3650D" }));
+    const { second, firstCalls, secondCalls } = await firstThenRecalculated(
+      baseConfig(fake, { stream_slice_step: "P3650D" }),
+    );
     expect(records(second, "Deal__c")).toEqual([]);
+    expect(secondCalls).toBe(firstCalls - 1); // no first-change lookup
     expect(states(second).at(-1)!.stream.stream_state.last_full_read_at).toBeUndefined();
   });
 });

@@ -201,3 +201,53 @@ describe("ContentDocumentLink", () => {
     expect(fake.count("bulk2_create")).toBe(0);
   });
 });
+
+describe("Singer mode", () => {
+  type Entry = {
+    tap_stream_id: string;
+    schema: { properties: Record<string, unknown> };
+    metadata: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }>;
+  };
+
+  it("offers both options and emits hard deletes with _ab_cdc_deleted_at, validated against its SCHEMA", async () => {
+    const { runTap, singerLines, invalidSingerMessages } = await import("../helpers/singer.js");
+    const { writeTempFiles } = await import("../helpers/cli.js");
+    const about = JSON.parse((await runTap(["--about", "--format", "json"])).stdout) as {
+      settings: { properties: Record<string, { type: string }> };
+    };
+    expect(about.settings.properties.formula_refresh!.type).toBe("string");
+    expect(about.settings.properties.hard_deletes!.type).toBe("boolean");
+
+    const config = baseConfig(fake, { hard_deletes: true, formula_refresh: "P7D", stream_slice_step: "P3650D" });
+    const files = writeTempFiles({ "config.json": config });
+    const discoveredRun = await runTap(["--config", files["config.json"]!, "--discover"]);
+    const catalog = JSON.parse(discoveredRun.stdout) as { streams: Entry[] };
+    catalog.streams = catalog.streams.filter((s) => s.tap_stream_id === "Gizmo__c");
+    expect(catalog.streams[0]!.schema.properties._ab_cdc_deleted_at).toBeDefined();
+    for (const { metadata } of catalog.streams[0]!.metadata) metadata.selected = true;
+    const sync = async (state?: unknown) => {
+      const paths = writeTempFiles({ "config.json": config, "catalog.json": catalog, "state.json": state ?? {} });
+      const args = ["--config", paths["config.json"]!, "--catalog", paths["catalog.json"]!];
+      const run = await runTap(state === undefined ? args : [...args, "--state", paths["state.json"]!]);
+      expect(run.code, run.stderr).toBe(0);
+      const lines = singerLines(run);
+      expect(invalidSingerMessages(lines)).toEqual([]);
+      return lines;
+    };
+    const first = await sync();
+    const lastState = first.filter((l) => l.type === "STATE").at(-1)!.value as {
+      bookmarks: Record<string, Record<string, string>>;
+    };
+    const saved = Date.parse(lastState.bookmarks.Gizmo__c!.SystemModstamp!);
+    const gone = liveIds(fake, "Gizmo__c").slice(0, 3);
+    clock = saved - 120_000;
+    fake.hardDelete("Gizmo__c", gone);
+    clock = undefined;
+    const second = await sync(lastState);
+    const deleted = second
+      .filter((l) => l.type === "RECORD")
+      .map((l) => l.record as Record<string, unknown>)
+      .filter((r) => r._ab_cdc_deleted_at != null);
+    expect(deleted.map((r) => r.Id).sort()).toEqual(gone.slice().sort());
+  });
+});

@@ -1,11 +1,17 @@
 import type { SalesforceClient } from "./client.js";
 import type { QueryOperation } from "./bulk2.js";
 
-interface QueryPage {
+/** One page of a REST query/queryAll answer (up to 2,000 records). */
+export interface QueryPage {
   totalSize: number;
   done: boolean;
   records: Array<Record<string, unknown>>;
   nextRecordsUrl?: string;
+}
+
+/** `/query?q=…` or `/queryAll?q=…`, relative to the client's data path. */
+export function queryPath(soql: string, operation: QueryOperation): string {
+  return `/${operation}?q=${encodeURIComponent(soql)}`;
 }
 
 /**
@@ -19,13 +25,19 @@ export async function* restQuery(
   operation: QueryOperation,
   onTotalSize?: (totalSize: number) => void,
 ): AsyncGenerator<Array<Record<string, unknown>>> {
-  let path: string | undefined = `/${operation}?q=${encodeURIComponent(soql)}`;
-  let first = true;
-  while (path !== undefined) {
-    const page: QueryPage = await client.json<QueryPage>(path);
-    if (first) onTotalSize?.(page.totalSize);
-    first = false;
+  const first = await client.json<QueryPage>(queryPath(soql, operation));
+  onTotalSize?.(first.totalSize);
+  if (first.records.length > 0) yield first.records;
+  for await (const page of nextPages(client, first)) {
     if (page.records.length > 0) yield page.records;
-    path = page.done ? undefined : page.nextRecordsUrl;
+  }
+}
+
+/** The pages after `first`, following nextRecordsUrl (queryMore: one API call per page). */
+export async function* nextPages(client: SalesforceClient, first: QueryPage): AsyncGenerator<QueryPage> {
+  let page = first;
+  while (!page.done && page.nextRecordsUrl !== undefined) {
+    page = await client.json<QueryPage>(page.nextRecordsUrl);
+    yield page;
   }
 }

@@ -28,6 +28,8 @@ export type SpecWithDefaults = RawConfig &
       | "concurrency"
       | "job_timeout"
       | "hard_deletes"
+      | "max_bulk_jobs"
+      | "bulk_threshold"
     >
   > & { bulk_api: BulkAPI20 | Required<BulkAPI10> };
 

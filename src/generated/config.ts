@@ -138,6 +138,18 @@ export type Concurrency = number;
  * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D.
  */
 export type BulkJobTimeout = string;
+/**
+ * Bulk API jobs (2.0 and 1.0) open at once at most, from a job's creation until its results are read and it is deleted or closed.
+ */
+export type BulkJobsAtOnce = number;
+/**
+ * Rows at which a read switches from REST to the Bulk API. Each read is first probed with a REST query (probes of up to 5 streams share one Composite request, one API call); fewer rows than this are read through REST (2,000 rows a call), this many or more through Bulk. 0 reads everything the Bulk API can serve through Bulk, without a probe.
+ */
+export type BulkThreshold = number;
+/**
+ * Optional: stop cleanly, with state, once this sync alone has made this percentage of the org's daily API allowance.
+ */
+export type APIQuotaSharePerSync = number;
 
 export interface SalesforceSourceSpec {
   credentials: Authentication;
@@ -157,6 +169,9 @@ export interface SalesforceSourceSpec {
   api_quota_percent?: APIQuotaShare;
   concurrency?: Concurrency;
   job_timeout?: BulkJobTimeout;
+  max_bulk_jobs?: BulkJobsAtOnce;
+  bulk_threshold?: BulkThreshold;
+  api_quota_percent_per_sync?: APIQuotaSharePerSync;
   [k: string]: unknown | undefined;
 }
 export interface OAuthRefreshToken {

@@ -6,7 +6,7 @@
 // so the parent's incremental window would miss it.
 import type { Config } from "../config.js";
 import type { SalesforceClient } from "../salesforce/client.js";
-import { restQuery } from "../salesforce/rest-query.js";
+import { nextPages, restQuery, type QueryPage } from "../salesforce/rest-query.js";
 import { PARENT_IDS_PER_QUERY } from "../catalog/excluded-objects.js";
 import type { StreamPlan } from "./plan.js";
 import type { RecordSink } from "./extractor.js";
@@ -18,6 +18,9 @@ export async function extractChildStream(
   _config: Config,
   plan: StreamPlan,
   sink: RecordSink,
+  /** The parent Ids' first page (the sync's Composite batcher shares it with other streams' probes). */
+  firstPage: (soql: string, operation: "query") => Promise<QueryPage> = (soql) =>
+    client.json<QueryPage>(`/query?q=${encodeURIComponent(soql)}`),
 ): Promise<void> {
   const child = plan.capture.child;
   if (!child) throw new Error(`extractChildStream: stream '${plan.name}' is not a child stream`);
@@ -28,7 +31,12 @@ export async function extractChildStream(
     }
   };
   let group: string[] = [];
-  for await (const parents of restQuery(client, child.parentIds(), "query")) {
+  const first = await firstPage(child.parentIds(), "query");
+  const pages = async function* (): AsyncGenerator<QueryPage> {
+    yield first;
+    yield* nextPages(client, first);
+  };
+  for await (const { records: parents } of pages()) {
     for (const parent of parents) {
       group.push(String(parent.Id));
       if (group.length === PARENT_IDS_PER_QUERY) {

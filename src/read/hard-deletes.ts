@@ -2,10 +2,12 @@
 // becomes a record {Id, <cursor>: deletedDate, IsDeleted: true, _ab_cdc_deleted_at: deletedDate}, which
 // Airbyte's deduplicating destinations turn into a delete. The resource keeps 15 days: a range older
 // than that is read as far as it goes, with one WARN per stream; the state is not held back for it.
+import type { Config } from "../config.js";
 import type { Log } from "../log.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import { CDC_DELETED_AT } from "../catalog/object-stream.js";
 import {
+  COVERAGE_LAG_MS,
   deletedRecordsRange,
   getDeletedRecords,
   type DeletedRecord,
@@ -14,6 +16,30 @@ import {
 import { SalesforceApiError } from "../salesforce/api-error.js";
 import type { Window } from "../util/datetime.js";
 import type { RecordSink } from "./extractor.js";
+import type { StreamCursor } from "./state.js";
+import { SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
+
+/**
+ * The range whose deletions a sync reads: from the saved state minus lookback_window (and at least
+ * COVERAGE_LAG_MS before the state, as the resource covers whole minutes) to the sync's end. None on a
+ * first sync (nothing was delivered that a delete could remove) or when the state is in the future.
+ */
+export function deletionsWindow(
+  state: StreamCursor | undefined,
+  config: Config,
+  syncStartedAt: Date,
+): Window | undefined {
+  if (state === undefined) return undefined;
+  const { start, end } = syncWindowBounds({
+    stateCursor: state.cursor,
+    lookbackMs: config.lookbackMs,
+    startDate: config.startDate,
+    syncStartedAt,
+    safetyLagMs: SAFETY_LAG_MS,
+  });
+  if (start >= end) return undefined;
+  return { from: new Date(Math.min(start.getTime(), state.cursor.getTime() - COVERAGE_LAG_MS)), to: end };
+}
 
 const RECORDS_PER_BATCH = 2_000;
 

@@ -4,7 +4,7 @@ import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import { connect } from "../salesforce/connect.js";
 import { planStreams } from "./plan.js";
 import { parseInputState } from "./state.js";
-import { runSync } from "./sync.js";
+import { runSync } from "./scheduler.js";
 
 /**
  * The read both protocols share: plan every stream against a fresh describe, check the state

@@ -1,10 +1,11 @@
 import type { SalesforceSession } from "./session.js";
 import { SILENT_LOG, type Log } from "../log.js";
-import { ApiUsage } from "./api-usage.js";
+import { ApiUsage, apiOf, type UsageLimits } from "./api-usage.js";
 import { parseErrorBody } from "./api-error.js";
 import { decide, defaultRetrySettings, type RetrySettings } from "./retry-policy.js";
 import { send, type HttpResponse } from "./http.js";
 import { pause, stopSignal, throwIfStopped } from "../shutdown.js";
+import { Semaphore } from "../util/concurrency.js";
 
 export interface RequestOptions {
   method?: string;
@@ -16,23 +17,35 @@ export interface RequestOptions {
   sessionHeader?: "bearer" | "x-sfdc-session";
 }
 
+export interface ClientLimits extends UsageLimits {
+  /** Requests in flight at most, over every API (config `concurrency`); logins are not counted. */
+  concurrency: number;
+}
+
 /**
  * Every request to the org's data APIs goes through here: it adds the session token, refreshes an
  * expired session once, retries what is transient with backoff, counts requests and reads the org's
  * API usage. Callers receive a successful HttpResponse whose body they may stream. Once the process
  * is told to stop (SIGTERM/SIGINT), no request is sent and those in flight are cut off.
+ *
+ * `concurrency` is enforced here, once, for every API: a request holds a permit from before it is
+ * sent until its response body has been read to the end, discarded or destroyed (a streamed Bulk
+ * results page holds it while it is parsed, as Salesforce counts the request as running until then).
+ * Retry backoff holds none. Logins (session.ts) take no permit: they happen once and on expiry.
  */
 export class SalesforceClient {
   readonly usage: ApiUsage;
+  private readonly permits: Semaphore;
 
   constructor(
     readonly session: SalesforceSession,
     readonly apiVersion: string,
-    quotaPercent: number,
+    limits: ClientLimits,
     private readonly log: Log = SILENT_LOG,
     private readonly retry: RetrySettings = defaultRetrySettings(),
   ) {
-    this.usage = new ApiUsage(quotaPercent);
+    this.usage = new ApiUsage(limits);
+    this.permits = new Semaphore(limits.concurrency);
   }
 
   /** `/sobjects` -> `/services/data/vNN.0/sobjects`; paths starting with /services are kept. */
@@ -47,7 +60,7 @@ export class SalesforceClient {
       throwIfStopped();
       let failure: unknown;
       try {
-        this.usage.ensureRoomForRequest();
+        this.usage.ensureRoomForRequest(callsOf(fullPath, options));
         const response = await this.send(fullPath, options);
         if (response.ok) return response;
         failure = parseErrorBody(response.status, await response.text(), fullPath);
@@ -79,7 +92,10 @@ export class SalesforceClient {
     const idempotent = (options.method ?? "GET") === "GET";
     for (let attempt = 1; ; attempt++) {
       const response = await this.request(path, options);
-      if (response.status === 204) return undefined as T;
+      if (response.status === 204) {
+        response.discard();
+        return undefined as T;
+      }
       try {
         return (await response.json()) as T;
       } catch (error) {
@@ -105,17 +121,40 @@ export class SalesforceClient {
       body = JSON.stringify(options.json);
       headers["Content-Type"] = "application/json";
     }
-    this.usage.requestsSent++;
-    const response = await send({
-      url: this.session.instanceUrl + fullPath,
-      method: options.method ?? "GET",
-      headers,
-      body,
-      signal: stopSignal,
-    });
-    this.usage.observe(response.header("sforce-limit-info") ?? null);
-    return response;
+    const release = await this.permits.acquire();
+    let finished: () => void = () => undefined;
+    try {
+      throwIfStopped();
+      finished = this.usage.started(apiOf(fullPath), callsOf(fullPath, options));
+      const response = await send({
+        url: this.session.instanceUrl + fullPath,
+        method: options.method ?? "GET",
+        headers,
+        body,
+        signal: stopSignal,
+      });
+      const done = (): void => {
+        finished();
+        release();
+      };
+      // 'end': read to the end (or discarded); 'close'/'error': destroyed or cut off.
+      for (const event of ["end", "close", "error"]) response.body.once(event, done);
+      if (response.body.readableEnded || response.body.destroyed) done();
+      this.usage.observe(response.header("sforce-limit-info") ?? null);
+      return response;
+    } catch (error) {
+      finished();
+      release();
+      throw error;
+    }
   }
+}
+
+/** API calls a request costs, as Salesforce counts them: one, or one per subrequest of a Composite Batch. */
+function callsOf(fullPath: string, options: RequestOptions): number {
+  if (apiOf(fullPath) !== "Composite Batch") return 1;
+  const batch = (options.json as { batchRequests?: unknown[] } | undefined)?.batchRequests;
+  return Array.isArray(batch) && batch.length > 0 ? batch.length : 1;
 }
 
 /** A failure in a log line: its message and its cause's, cut to 300 characters. */

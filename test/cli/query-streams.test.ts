@@ -181,7 +181,8 @@ describe("read query streams", () => {
     mode: "full_refresh" | "incremental",
     state?: unknown,
   ) {
-    const config = queryConfig(fake, extra);
+    // These compare the Bulk paths: bulk_threshold 0 reads everything Bulk can serve through Bulk.
+    const config = queryConfig(fake, { bulk_threshold: 0, ...extra });
     const { streams } = await discover(config);
     return readOnce(config, catalogFor(streams, { deals: mode }), state);
   }

@@ -50,7 +50,7 @@ async function read(
     state?: unknown;
   } = {},
 ): Promise<CliRun> {
-  const config = baseConfig(fake, { bulk_api: bulk1(options.bulk), ...options.config });
+  const config = baseConfig(fake, { bulk_threshold: 0, bulk_api: bulk1(options.bulk), ...options.config });
   const catalog = await configuredCatalog(config, { [object]: options.mode ?? "full_refresh" });
   fake.resetCounts();
   const run = await readOnce(config, catalog, options.state);

@@ -1,0 +1,93 @@
+// The per-stream cursor of an incremental stream: the range this sync reads and the STATE each
+// finished piece of it earns. Bulk results are unordered, so a Bulk window earns its end only once
+// all its records are out; an ordered REST page (ORDER BY cursor, Id) earns the cursor of its last
+// record, because the next sync reads `>=` the state minus lookback: records tied on that value
+// across the page boundary are read again, never lost.
+import type { Config } from "../config.js";
+import type { Window } from "../util/datetime.js";
+import type { StreamCursor } from "./state.js";
+import { stateBlob } from "./state.js";
+import { nextStateCursor, planWindows, SAFETY_LAG_MS, syncWindowBounds } from "./windows.js";
+
+export class IncrementalCursor {
+  /** `[start, end)`: from the state minus lookback (or start_date) to the sync's start minus the lag. */
+  readonly start: Date;
+  readonly end: Date;
+  private cursor: Date | undefined;
+
+  /** True when the range starts at start_date: no state, or a formula refresh (formula-refresh.ts). */
+  readonly fromStartDate: boolean;
+
+  constructor(
+    private readonly cursorField: string,
+    private readonly input: StreamCursor | undefined,
+    private readonly config: Config,
+    syncStartedAt: Date,
+    /**
+     * `readInFull`: read from start_date although there is a state (formula_refresh; the STATE still
+     * never moves backwards). `finalKeys`: keys the STATE after the range's end carries (the full
+     * read's time), not those of pieces before it.
+     */
+    private readonly options: { readInFull?: boolean; finalKeys?: Record<string, unknown> } = {},
+  ) {
+    this.fromStartDate = input === undefined || options.readInFull === true;
+    const { start, end } = syncWindowBounds({
+      stateCursor: this.fromStartDate ? undefined : input?.cursor,
+      lookbackMs: config.lookbackMs,
+      startDate: config.startDate,
+      syncStartedAt,
+      safetyLagMs: SAFETY_LAG_MS,
+    });
+    this.start = start;
+    this.end = end;
+    this.cursor = input?.cursor;
+  }
+
+  get hasState(): boolean {
+    return this.input !== undefined;
+  }
+
+  /** The state the sync started from (to repeat when there is nothing to read). */
+  get inputCursor(): Date | undefined {
+    return this.input?.cursor;
+  }
+
+  /** The whole range as one window, for a probe. */
+  get range(): Window {
+    return { from: this.start, to: this.end };
+  }
+
+  /** Bulk windows of `stream_slice_step` from `from` (at or after start) to the end. */
+  windows(from: Date = this.start): Window[] {
+    return planWindows({
+      start: from < this.start ? this.start : from,
+      end: this.end,
+      stepMs: this.config.sliceStepMs,
+    });
+  }
+
+  /** STATE once every record of a window (or of the rest of the range) ending at `to` is out. */
+  finished(to: Date = this.end): Record<string, unknown> {
+    this.cursor = nextStateCursor(to, this.cursor);
+    return this.blob();
+  }
+
+  /** STATE after an ordered page whose last record's cursor is `last` (never before the saved state). */
+  orderedUpTo(last: Date): Record<string, unknown> {
+    return this.finished(last);
+  }
+
+  /** The input state as given (nothing to read this time). */
+  repeatInput(): Record<string, unknown> {
+    return stateBlob(this.cursorField, this.input!.cursor, this.input!.raw);
+  }
+
+  private blob(): Record<string, unknown> {
+    const done = this.options.finalKeys !== undefined && this.cursor!.getTime() >= this.end.getTime();
+    return stateBlob(
+      this.cursorField,
+      this.cursor!,
+      done ? { ...this.input?.raw, ...this.options.finalKeys } : this.input?.raw,
+    );
+  }
+}

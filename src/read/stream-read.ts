@@ -1,0 +1,274 @@
+// One stream's read: which API reads what, and the STATE each finished piece earns. Incremental
+// streams probe their whole remaining range with one REST query (`ORDER BY cursor, Id`; probes of
+// streams starting together share Composite requests); the probe's answer decides:
+//   done                            -> its records are the range; STATE = the range's end;
+//   totalSize < bulk_threshold      -> REST continues with nextRecordsUrl, a STATE after each page;
+//   totalSize >= bulk_threshold     -> its rows are dropped and Bulk reads windows from its FIRST
+//                                      record on (a state far in the past walks no empty window).
+// bulk_threshold 0 (or a SELECT too long for a GET) reads Bulk windows as before the engine, with the
+// first-change lookup on a first sync. Full refresh: the same probe, unordered, without STATE.
+import type { SyncOutput } from "../protocol/sync-output.js";
+import type { StreamPlan } from "./plan.js";
+import type { StreamCursor } from "./state.js";
+import type { Window } from "../util/datetime.js";
+import { ConnectorError } from "../errors.js";
+import { CompositeQueryBatcher, nextPages, type QueryPage } from "../salesforce/composite-query.js";
+import { parseTimestamp, SALESFORCE_VALUE } from "../util/datetime.js";
+import { createRestRecordConverter } from "./records/convert.js";
+import { earliestCursor } from "./first-change.js";
+import { IncrementalCursor } from "./stream-cursor.js";
+import { WindowExtractor, type ExtractContext } from "./extract.js";
+import type { StreamSink } from "./sink.js";
+import { extractChildStream } from "./child-stream.js";
+import { FULL_READ_KEY, formulaRefreshDue, lastFullRead } from "./formula-refresh.js";
+import { deletionsWindow, emitHardDeletes } from "./hard-deletes.js";
+import { deletedRecordsPath, parseDeletedRecords } from "../salesforce/deleted-records.js";
+
+export interface StreamContext extends ExtractContext {
+  writer: SyncOutput;
+  batcher: CompositeQueryBatcher;
+  syncStartedAt: Date;
+}
+
+/** Reads one stream from STARTED to COMPLETE; throws what stops it (the scheduler reports it). */
+export async function readStream(
+  ctx: StreamContext,
+  plan: StreamPlan,
+  input: StreamCursor | undefined,
+  sink: StreamSink,
+): Promise<void> {
+  await ctx.writer.streamStatus(plan.name, "STARTED");
+  const read = new StreamRead(ctx, plan, sink);
+  if (plan.incremental) await read.incremental(input);
+  else await read.fullRefresh();
+  await ctx.writer.streamStatus(plan.name, "COMPLETE");
+}
+
+class StreamRead {
+  private readonly windows: WindowExtractor;
+  private readonly threshold: number;
+
+  constructor(
+    private readonly ctx: StreamContext,
+    private readonly plan: StreamPlan,
+    private readonly sink: StreamSink,
+  ) {
+    this.windows = new WindowExtractor(ctx, plan, sink);
+    this.threshold = ctx.config.spec.bulk_threshold;
+  }
+
+  async incremental(input: StreamCursor | undefined): Promise<void> {
+    const { plan, sink, ctx } = this;
+    const cursor = new IncrementalCursor(
+      plan.cursorField!,
+      input,
+      ctx.config,
+      ctx.syncStartedAt,
+      this.fullReads(input),
+    );
+    const emit = (blob: Record<string, unknown>): Promise<void> =>
+      ctx.writer.streamState(plan.name, blob, sink.takeWindowCount());
+    if (cursor.start >= cursor.end) {
+      // Nothing to read yet; a saved state is repeated so the platform keeps it.
+      if (input === undefined) return;
+      if (input.cursor > cursor.end)
+        ctx.writer.warn(
+          `Stream '${plan.name}': the saved state ${input.cursor.toISOString()} is in the future; no records are read until then.`,
+        );
+      await emit(cursor.repeatInput());
+      return;
+    }
+    const probe = this.probeQuery(plan.query.ordered(cursor.range));
+    // Asked now, so that the probe's Composite request carries it; its records go out first.
+    const deletions = this.hardDeletes(input);
+    if (probe === undefined) {
+      this.announce(this.apiLabel());
+      await deletions;
+      const from = cursor.fromStartDate ? await this.skipEmptyStart(cursor.range) : cursor.start;
+      await this.bulkWindows(cursor, from, emit);
+      return;
+    }
+    const first = await ctx.batcher.firstPage(probe, plan.operation);
+    await deletions;
+    if (this.goesToBulk(first)) {
+      this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
+      const firstChange = this.cursorOf(first.records[0]);
+      await this.bulkWindows(cursor, firstChange ?? cursor.start, emit);
+      return;
+    }
+    this.announce(this.restLabel(first));
+    await this.restPages(first, async (page, last) => {
+      if (page.done) return;
+      const stamp = this.cursorOf(last);
+      if (stamp) await emit(cursor.orderedUpTo(stamp));
+    });
+    await emit(cursor.finished());
+  }
+
+  async fullRefresh(): Promise<void> {
+    const { plan, sink, ctx } = this;
+    const complete = (): Promise<void> =>
+      ctx.writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount()) ?? Promise.resolve();
+    if (plan.capture.child) {
+      this.announce(this.apiLabel());
+      sink.api = "REST";
+      await extractChildStream(ctx.client, ctx.config, plan, sink, ctx.firstPage);
+      await complete();
+      return;
+    }
+    const probe = this.probeQuery(plan.query.select(undefined));
+    if (probe === undefined) {
+      this.announce(this.apiLabel());
+      await this.windows.read(undefined);
+      await complete();
+      return;
+    }
+    const first = await ctx.batcher.firstPage(probe, plan.operation);
+    if (this.goesToBulk(first)) {
+      this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
+      await this.windows.read(undefined);
+    } else {
+      this.announce(this.restLabel(first));
+      await this.restPages(first, async () => undefined);
+    }
+    await complete();
+  }
+
+  /**
+   * The probe's SOQL, or undefined when the stream skips the probe: bulk_threshold 0 for what Bulk can
+   * serve, or a query stream with its own ORDER BY. A SELECT too long for a GET (hundreds of fields)
+   * is still probed: its first page comes in a Composite request's body (composite-query.ts), the
+   * pages after it by short query locators.
+   */
+  private probeQuery(soql: string | undefined): string | undefined {
+    if (soql === undefined) return undefined;
+    if (this.windows.usesBulk && this.threshold === 0) return undefined;
+    return soql;
+  }
+
+  private goesToBulk(first: QueryPage): boolean {
+    return this.windows.usesBulk && !first.done && first.totalSize >= this.threshold;
+  }
+
+  /** Bulk windows from `from` to the range's end, STATE = each window's end after its last record. */
+  private async bulkWindows(
+    cursor: IncrementalCursor,
+    from: Date,
+    emit: (blob: Record<string, unknown>) => Promise<void>,
+  ): Promise<void> {
+    const windows = cursor.windows(from);
+    for (const window of windows) {
+      await this.windows.read(window);
+      this.sink.windowDone();
+      await emit(cursor.finished(window.to));
+    }
+    // A range that holds no record has still been read up to its end.
+    if (windows.length === 0) await emit(cursor.finished());
+  }
+
+  /** The probe's page and the ones after it, each handed to the sink, then to `afterPage`. */
+  private async restPages(
+    first: QueryPage,
+    afterPage: (page: QueryPage, last: Record<string, unknown> | undefined) => Promise<void>,
+  ): Promise<void> {
+    const { plan, sink } = this;
+    const convert = createRestRecordConverter(plan.schema, plan.fields, sink.log.warn);
+    sink.api = "REST";
+    await sink.estimate(first.totalSize);
+    const deliver = async (page: QueryPage): Promise<void> => {
+      await sink.records(page.records.map(convert));
+      await afterPage(page, page.records.at(-1));
+    };
+    await deliver(first);
+    for await (const page of nextPages(this.ctx.client, first)) await deliver(page);
+    sink.windowDone();
+  }
+
+  /**
+   * formula_refresh: whether this sync reads the stream from start_date again, and the key its last
+   * STATE then carries. A stream that tracks its full reads records every one (its first sync too).
+   */
+  private fullReads(input: StreamCursor | undefined): { readInFull?: boolean; finalKeys?: Record<string, unknown> } {
+    const { plan, ctx } = this;
+    const { formulaFields } = plan.capture;
+    if (ctx.config.formulaRefreshMs === undefined || formulaFields.length === 0) return {};
+    const refresh = formulaRefreshDue({
+      formulaRefreshMs: ctx.config.formulaRefreshMs,
+      formulaFields,
+      state: input,
+      syncStartedAt: ctx.syncStartedAt,
+    });
+    if (refresh) {
+      const last = lastFullRead(input);
+      ctx.writer.info(
+        `Stream '${plan.name}': reading it in full again for its formula fields (${formulaFields.join(", ")}); last full read ${last ? last.toISOString() : "not recorded"}, formula_refresh ${ctx.config.spec.formula_refresh}.`,
+      );
+    }
+    if (!refresh && input !== undefined) return {};
+    return { readInFull: refresh, finalKeys: { [FULL_READ_KEY]: ctx.syncStartedAt.toISOString() } };
+  }
+
+  /**
+   * hard_deletes: the deletions since the saved state, through the Composite batcher (an sObject
+   * subrequest beside the probes: no API call of its own when it shares one). Resolves once their
+   * records are out.
+   */
+  private hardDeletes(input: StreamCursor | undefined): Promise<number> {
+    const { plan, ctx, sink } = this;
+    const window = plan.capture.hardDeletes ? deletionsWindow(input, ctx.config, ctx.syncStartedAt) : undefined;
+    if (window === undefined) return Promise.resolve(0);
+    const emitted = emitHardDeletes({
+      client: ctx.client,
+      stream: plan.name,
+      object: plan.object,
+      cursorField: plan.cursorField!,
+      window,
+      now: ctx.syncStartedAt,
+      sink,
+      log: ctx.writer,
+      fetch: async (range) =>
+        parseDeletedRecords(plan.object, await ctx.batcher.resource(deletedRecordsPath(plan.object, range))),
+    });
+    // Awaited after the probe's first page; a failure before then must not count as unhandled.
+    void emitted.catch(() => undefined);
+    return emitted;
+  }
+
+  /** A first sync starts at the object's earliest change in range rather than at start_date. */
+  private async skipEmptyStart(range: Window): Promise<Date> {
+    try {
+      const first = await earliestCursor(this.ctx.client, this.plan, range);
+      if (first === undefined) return range.to;
+      return first === null || first < range.from ? range.from : first;
+    } catch (error) {
+      if (error instanceof ConnectorError) throw error;
+      this.ctx.writer.warn(
+        `Stream '${this.plan.name}': could not look up its first change (${String(error)}); reading every window from the start date.`,
+      );
+      return range.from;
+    }
+  }
+
+  private cursorOf(record: Record<string, unknown> | undefined): Date | undefined {
+    const value = record?.[this.plan.cursorField!];
+    return typeof value === "string" ? parseTimestamp(value, SALESFORCE_VALUE) : undefined;
+  }
+
+  private apiLabel(): string {
+    return this.windows.usesBulk
+      ? `Bulk API ${this.ctx.config.spec.bulk_api.version}`
+      : `REST (${this.windows.reasonForRest})`;
+  }
+
+  private restLabel(first: QueryPage): string {
+    const reason = this.windows.usesBulk
+      ? `${first.totalSize} rows, under bulk_threshold ${this.threshold}`
+      : this.windows.reasonForRest;
+    return `REST (${reason})`;
+  }
+
+  private announce(api: string): void {
+    const mode = this.plan.incremental ? "incremental" : "full refresh";
+    this.ctx.writer.info(`Stream '${this.plan.name}': reading ${this.plan.object} through ${api}, ${mode}.`);
+  }
+}

@@ -119,6 +119,22 @@ describe("formula_refresh", () => {
     expect(logs(second, "INFO").some((m) => m.includes("reading it in full again for its formula fields"))).toBe(true);
   });
 
+  it("PT1S through Bulk (bulk_threshold 0): the refresh is Bulk windows from start_date", async () => {
+    const { second, ids, value } = await firstThenRecalculated(
+      baseConfig(fake, { formula_refresh: "PT1S", stream_slice_step: "P3650D", bulk_threshold: 0 }),
+    );
+    const rows = records(second, "Deal__c");
+    expectEachOnce(rows, liveIds(fake, "Deal__c"));
+    expect(
+      rows
+        .filter((r) => r.Discounted__c === value)
+        .map((r) => r.Id)
+        .sort(),
+    ).toEqual(ids.slice().sort());
+    expect(fake.count("bulk2_create")).toBe(1);
+    expect(fake.count("query")).toBe(1); // the first-change lookup of a read from start_date
+  });
+
   it("without it, that sync delivers nothing", async () => {
     const { second, firstCalls, secondCalls } = await firstThenRecalculated(
       baseConfig(fake, { stream_slice_step: "P3650D" }),
@@ -170,6 +186,24 @@ describe("hard_deletes", () => {
     expect(composites[0]!.body).toContain("/query?q=");
     expect(fake.apiCallsCounted).toBe(2); // the describe and the probe with the deletions
     expect(logs(second, "WARN")).toEqual([]);
+  });
+
+  it("without a probe (bulk_threshold 0) the deletions cost one plain call", async () => {
+    const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D", bulk_threshold: 0 });
+    const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    const saved = Date.parse(states(first).at(-1)!.stream.stream_state.SystemModstamp!);
+    const gone = liveIds(fake, "Gizmo__c").slice(0, 2);
+    clock = saved - 60_000;
+    fake.hardDelete("Gizmo__c", gone);
+    clock = undefined;
+    fake.resetCounts();
+    const second = await readOnce(config, catalog, nextStateInput(first));
+    expect(traceErrors(second)).toEqual([]);
+    const deleted = records(second, "Gizmo__c").filter((r) => r._ab_cdc_deleted_at != null);
+    expect(deleted.map((r) => r.Id)).toEqual(expect.arrayContaining(gone));
+    expect(fake.count("get_deleted")).toBe(1);
+    expect(fake.count("bulk2_create")).toBe(1);
   });
 
   it("a state older than the 15 days the resource keeps: one WARN, the state still moves on", async () => {

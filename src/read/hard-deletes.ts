@@ -43,6 +43,21 @@ export function deletionsWindow(
 
 const RECORDS_PER_BATCH = 2_000;
 
+/**
+ * With query_all, a record in the recycle bin comes from the query too (IsDeleted = true) with the
+ * same cursor value as its deletion record; marked the same way, a deduplicating destination deletes
+ * it whichever of the two it keeps. Only records whose text holds `"IsDeleted":true` are parsed.
+ */
+export function markSoftDeletes(cursorField: string): (batch: string[]) => string[] {
+  return (batch) =>
+    batch.map((json) => {
+      if (!json.includes('"IsDeleted":true')) return json;
+      const record = JSON.parse(json) as Record<string, unknown>;
+      if (record.IsDeleted !== true || record[CDC_DELETED_AT] != null) return json;
+      return JSON.stringify({ ...record, [CDC_DELETED_AT]: record[cursorField] ?? null });
+    });
+}
+
 /** The record of one deletion, as JSON text (what a RecordSink takes). */
 export function hardDeleteRecord(cursorField: string, deleted: DeletedRecord): string {
   const at = deleted.deletedDate.toISOString();

@@ -21,7 +21,7 @@ import { WindowExtractor, type ExtractContext } from "./extract.js";
 import type { StreamSink } from "./sink.js";
 import { extractChildStream } from "./child-stream.js";
 import { FULL_READ_KEY, formulaRefreshDue, lastFullRead } from "./formula-refresh.js";
-import { deletionsWindow, emitHardDeletes } from "./hard-deletes.js";
+import { deletionsWindow, emitHardDeletes, markSoftDeletes } from "./hard-deletes.js";
 import { deletedRecordsPath, parseDeletedRecords } from "../salesforce/deleted-records.js";
 
 export interface StreamContext extends ExtractContext {
@@ -54,6 +54,7 @@ class StreamRead {
     private readonly sink: StreamSink,
   ) {
     this.windows = new WindowExtractor(ctx, plan, sink);
+    if (plan.capture.hardDeletes && plan.operation === "queryAll") sink.transform = markSoftDeletes(plan.cursorField!);
     this.threshold = ctx.config.spec.bulk_threshold;
   }
 

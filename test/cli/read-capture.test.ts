@@ -188,6 +188,27 @@ describe("hard_deletes", () => {
     expect(logs(second, "WARN")).toEqual([]);
   });
 
+  it("under query_all, recycle-bin records read by the query are marked deleted too", async () => {
+    const config = baseConfig(fake, { hard_deletes: true, source_action: "query_all", stream_slice_step: "P3650D" });
+    const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    const saved = Date.parse(states(first).at(-1)!.stream.stream_state.SystemModstamp!);
+    const soft = liveIds(fake, "Gizmo__c").slice(0, 4);
+    clock = saved - 60_000;
+    fake.delete("Gizmo__c", soft);
+    clock = undefined;
+    const second = await readOnce(config, catalog, nextStateInput(first));
+    expect(traceErrors(second)).toEqual([]);
+    const rows = records(second, "Gizmo__c");
+    // Each soft delete twice (the query's row and the deletion record), both marked, same cursor.
+    for (const id of soft) {
+      const copies = rows.filter((r) => r.Id === id);
+      expect(copies.length).toBeGreaterThanOrEqual(2);
+      expect(copies.every((r) => r._ab_cdc_deleted_at === r.SystemModstamp && r.IsDeleted === true)).toBe(true);
+    }
+    expect(rows.filter((r) => r.IsDeleted !== true).every((r) => r._ab_cdc_deleted_at == null)).toBe(true);
+  });
+
   it("without a probe (bulk_threshold 0) the deletions cost one plain call", async () => {
     const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D", bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });

@@ -11,7 +11,11 @@ let a: Api;
 let clock: number | undefined;
 beforeAll(async () => {
   fake = await startFakeSalesforce({
-    extraObjects: [buildFormulaObject({ rows: 20 }), ...buildContentDocuments({ documents: 500 })],
+    extraObjects: [
+      buildFormulaObject({ rows: 20 }),
+      ...buildContentDocuments({ documents: 500 }),
+      { name: "Old__c", records: 5 },
+    ],
     now: () => (clock === undefined ? new Date() : new Date(clock++)),
   });
   a = await api(fake);
@@ -85,6 +89,21 @@ describe("deleted records resource", () => {
     fake.delete("Deal__c", ids.slice(5, 6));
     const current = await j(await deleted("Deal__c", before - 120_000, Date.now() + 120_000));
     expect(current.deletedRecords.map((d: any) => d.id)).not.toContain(ids[5]);
+  });
+
+  it("keeps 15 days: an older deletion is not listed, and earliestDateAvailable says where the log begins", async () => {
+    // Old__c has no mutation before: stamps rise per object, so these dates hold.
+    const [oldest, recent] = [...fake.records("Old__c")].map((r) => r.Id as string);
+    const day = 86_400_000;
+    clock = Date.now() - 20 * day;
+    fake.hardDelete("Old__c", [oldest!]);
+    clock = Date.now() - 10 * day;
+    fake.hardDelete("Old__c", [recent!]);
+    clock = undefined;
+    const body = await j(await deleted("Old__c", Date.now() - 21 * day, Date.now()));
+    expect(body.deletedRecords.map((d: any) => d.id)).toEqual([recent]);
+    const earliest = Date.parse(body.earliestDateAvailable.replace("+0000", "Z"));
+    expect(Math.abs(earliest - (Date.now() - 15 * day))).toBeLessThan(120_000);
   });
 
   it("refuses a range of a minute or less, a missing bound and unknown objects", async () => {

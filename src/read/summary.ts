@@ -10,8 +10,9 @@ export class SyncStats {
   }
 
   /**
-   * The one end-of-sync LOG line: per API, requests sent, API calls as Salesforce counts them
-   * (Composite = 1), records delivered and seconds with a request of it in flight; then totals.
+   * The one end-of-sync LOG line: totals, then per API requests sent, API calls as Salesforce counts
+   * them (Composite = 1), records delivered and seconds with a request of it in flight. Records of a
+   * REST query count under REST even when its first page came inside a Composite request.
    */
   summary(usage: ApiUsage): string {
     const parts: string[] = [];
@@ -27,8 +28,8 @@ export class SyncStats {
     }
     const org = usage.used !== undefined ? `; the org has used ${usage.used} of ${usage.max} today` : "";
     return (
-      `Sync summary: ${parts.length > 0 ? parts.join("; ") : "no requests"}. ` +
-      `Sent ${usage.requestsSent} Salesforce API requests (${usage.callsMade} API calls), ${records} records in ${seconds(performance.now() - this.startedAt)} s${org}.`
+      `Sent ${usage.requestsSent} Salesforce API requests (${usage.callsMade} API calls as Salesforce counts them), ` +
+      `${records} records in ${seconds(performance.now() - this.startedAt)} s${org}. By API: ${parts.length > 0 ? parts.join("; ") : "none"}.`
     );
   }
 }

@@ -17,6 +17,7 @@ export class IncrementalCursor {
 
   /** True when the range starts at start_date: no state, or a formula refresh (formula-refresh.ts). */
   readonly fromStartDate: boolean;
+  private reached: Date | undefined;
 
   constructor(
     private readonly cursorField: string,
@@ -24,17 +25,22 @@ export class IncrementalCursor {
     private readonly config: Config,
     syncStartedAt: Date,
     /**
-     * `readInFull`: read from start_date although there is a state (formula_refresh; the STATE still
-     * never moves backwards). `finalKeys`: keys the STATE after the range's end carries (the full
-     * read's time), not those of pieces before it.
+     * formula_refresh (formula-refresh.ts): `rangeFrom`, where the range starts instead of the state
+     * minus lookback (start_date, or where an interrupted refresh got to; the STATE's cursor still
+     * never moves backwards); `keys`, the keys a STATE carries besides the cursor, given how far the
+     * range is read (`reached`) and whether it is done. Default: the input state's keys.
      */
-    private readonly options: { readInFull?: boolean; finalKeys?: Record<string, unknown> } = {},
+    private readonly options: {
+      rangeFrom?: Date | undefined;
+      keys?: (reached: Date, done: boolean) => Record<string, unknown> | undefined;
+    } = {},
   ) {
-    this.fromStartDate = input === undefined || options.readInFull === true;
+    const from = options.rangeFrom;
+    this.fromStartDate = input === undefined || (from !== undefined && from.getTime() <= config.startDate.getTime());
     const { start, end } = syncWindowBounds({
-      stateCursor: this.fromStartDate ? undefined : input?.cursor,
+      stateCursor: from === undefined ? input?.cursor : undefined,
       lookbackMs: config.lookbackMs,
-      startDate: config.startDate,
+      startDate: from ?? config.startDate,
       syncStartedAt,
       safetyLagMs: SAFETY_LAG_MS,
     });
@@ -69,6 +75,7 @@ export class IncrementalCursor {
   /** STATE once every record of a window (or of the rest of the range) ending at `to` is out. */
   finished(to: Date = this.end): Record<string, unknown> {
     this.cursor = nextStateCursor(to, this.cursor);
+    this.reached = to;
     return this.blob();
   }
 
@@ -83,11 +90,10 @@ export class IncrementalCursor {
   }
 
   private blob(): Record<string, unknown> {
-    const done = this.options.finalKeys !== undefined && this.cursor!.getTime() >= this.end.getTime();
-    return stateBlob(
-      this.cursorField,
-      this.cursor!,
-      done ? { ...this.input?.raw, ...this.options.finalKeys } : this.input?.raw,
-    );
+    const reached = this.reached ?? this.cursor!;
+    const keys = this.options.keys
+      ? this.options.keys(reached, reached.getTime() >= this.end.getTime())
+      : this.input?.raw;
+    return stateBlob(this.cursorField, this.cursor!, keys);
   }
 }

@@ -20,7 +20,7 @@ import { IncrementalCursor } from "./stream-cursor.js";
 import { WindowExtractor, type ExtractContext } from "./extract.js";
 import type { StreamSink } from "./sink.js";
 import { extractChildStream } from "./child-stream.js";
-import { FULL_READ_KEY, formulaRefreshDue, lastFullRead } from "./formula-refresh.js";
+import { lastFullRead, planFullRead } from "./formula-refresh.js";
 import { deletionsWindow, emitHardDeletes, markSoftDeletes } from "./hard-deletes.js";
 import { deletedRecordsPath, parseDeletedRecords } from "../salesforce/deleted-records.js";
 
@@ -185,28 +185,27 @@ class StreamRead {
     sink.windowDone();
   }
 
-  /**
-   * formula_refresh: whether this sync reads the stream from start_date again, and the key its last
-   * STATE then carries. A stream that tracks its full reads records every one (its first sync too).
-   */
-  private fullReads(input: StreamCursor | undefined): { readInFull?: boolean; finalKeys?: Record<string, unknown> } {
+  /** formula_refresh: where this sync's range starts and the keys its STATEs carry (formula-refresh.ts). */
+  private fullReads(input: StreamCursor | undefined): ConstructorParameters<typeof IncrementalCursor>[4] {
     const { plan, ctx } = this;
     const { formulaFields } = plan.capture;
-    if (ctx.config.formulaRefreshMs === undefined || formulaFields.length === 0) return {};
-    const refresh = formulaRefreshDue({
+    const full = planFullRead({
       formulaRefreshMs: ctx.config.formulaRefreshMs,
       formulaFields,
       state: input,
       syncStartedAt: ctx.syncStartedAt,
+      startDate: ctx.config.startDate,
+      lookbackMs: ctx.config.lookbackMs,
     });
-    if (refresh) {
+    if (full.refresh) {
       const last = lastFullRead(input);
+      const from =
+        full.rangeFrom && full.rangeFrom > ctx.config.startDate ? `, resumed at ${full.rangeFrom.toISOString()}` : "";
       ctx.writer.info(
-        `Stream '${plan.name}': reading it in full again for its formula fields (${formulaFields.join(", ")}); last full read ${last ? last.toISOString() : "not recorded"}, formula_refresh ${ctx.config.spec.formula_refresh}.`,
+        `Stream '${plan.name}': reading it in full again for its formula fields (${formulaFields.join(", ")}); last full read ${last ? last.toISOString() : "not recorded"}, formula_refresh ${ctx.config.spec.formula_refresh}${from}.`,
       );
     }
-    if (!refresh && input !== undefined) return {};
-    return { readInFull: refresh, finalKeys: { [FULL_READ_KEY]: ctx.syncStartedAt.toISOString() } };
+    return { rangeFrom: full.rangeFrom, keys: full.keys };
   }
 
   /**

@@ -135,6 +135,34 @@ describe("formula_refresh", () => {
     expect(fake.count("query")).toBe(1); // the first-change lookup of a read from start_date
   });
 
+  it("an interrupted refresh resumes where its last STATE got to, not at start_date", async () => {
+    const config = baseConfig(fake, { formula_refresh: "PT1S", stream_slice_step: "P2D", bulk_threshold: 0 });
+    const catalog = await configuredCatalog(config, { Deal__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refresh = await readOnce(config, catalog, nextStateInput(first));
+    expect(traceErrors(refresh)).toEqual([]);
+    const refreshStates = states(refresh).map((s) => s.stream.stream_state);
+    expect(refreshStates.length).toBeGreaterThan(3);
+    // Every piece but the last says how far the refresh got; the last records the full read.
+    for (const state of refreshStates.slice(0, -1)) expect(state.formula_refresh_reached).toBeDefined();
+    expect(refreshStates.at(-1)!.formula_refresh_reached).toBeUndefined();
+    const stamps = refreshStates.map((s) => s.SystemModstamp!);
+    expect(stamps.slice().sort()).toEqual(stamps); // never backwards
+    // Interrupted after its third piece: the next sync reads from there minus lookback only.
+    const cut = states(refresh)[2]!;
+    const reached = Date.parse(cut.stream.stream_state.formula_refresh_reached!);
+    const resumed = await readOnce(config, catalog, [cut]);
+    expect(traceErrors(resumed)).toEqual([]);
+    const rows = records(resumed, "Deal__c");
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => Date.parse(r.SystemModstamp as string) >= reached - 10 * 60_000)).toBe(true);
+    expect(rows.length).toBeLessThan(liveIds(fake, "Deal__c").length);
+    const last = states(resumed).at(-1)!.stream.stream_state;
+    expect(last.last_full_read_at).toBe(cut.stream.stream_state.formula_refresh_started_at);
+    expect(last.formula_refresh_reached).toBeUndefined();
+  });
+
   it("without it, that sync delivers nothing", async () => {
     const { second, firstCalls, secondCalls } = await firstThenRecalculated(
       baseConfig(fake, { stream_slice_step: "P3650D" }),

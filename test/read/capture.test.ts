@@ -14,7 +14,12 @@ import {
   parseDeletedRecords,
 } from "../../src/salesforce/deleted-records.js";
 import { emitHardDeletes, hardDeleteRecord } from "../../src/read/hard-deletes.js";
-import { FULL_READ_KEY, formulaRefreshDue, fullReadKeys } from "../../src/read/formula-refresh.js";
+import {
+  FULL_READ_KEY,
+  formulaRefreshDue,
+  planFullRead,
+  REFRESH_PROGRESS_KEY,
+} from "../../src/read/formula-refresh.js";
 import { childStreamQuery } from "../../src/read/query.js";
 import type { RecordSink } from "../../src/read/extractor.js";
 import type { StreamCursor } from "../../src/read/state.js";
@@ -148,9 +153,56 @@ describe("formula refresh decision", () => {
     expect(due(24 * HOUR, undefined)).toBe(false);
   });
 
-  it("records the full read's start only when there was one", () => {
-    expect(fullReadKeys(true, now, { a: 1 })).toEqual({ a: 1, [FULL_READ_KEY]: "2026-12-01T00:00:00.000Z" });
-    expect(fullReadKeys(false, now, { a: 1 })).toEqual({ a: 1 });
+  const plan = (raw: Record<string, unknown> | undefined) =>
+    planFullRead({
+      formulaRefreshMs: 24 * HOUR,
+      formulaFields: ["F__c"],
+      state: raw && state(raw),
+      syncStartedAt: now,
+      startDate: new Date("2020-01-01T00:00:00Z"),
+      lookbackMs: 600_000,
+    });
+
+  it("a due refresh reads from start_date; its pieces say how far it got, its end when it started", () => {
+    const due = plan({ [FULL_READ_KEY]: "2026-11-01T00:00:00.000Z", other: 1 });
+    expect(due.refresh).toBe(true);
+    expect(due.rangeFrom).toEqual(new Date("2020-01-01T00:00:00Z"));
+    const reached = new Date("2024-05-01T00:00:00Z");
+    expect(due.keys!(reached, false)).toEqual({
+      other: 1,
+      [FULL_READ_KEY]: "2026-11-01T00:00:00.000Z",
+      [REFRESH_PROGRESS_KEY]: "2024-05-01T00:00:00.000Z",
+      formula_refresh_started_at: "2026-12-01T00:00:00.000Z",
+    });
+    expect(due.keys!(now, true)).toEqual({ other: 1, [FULL_READ_KEY]: "2026-12-01T00:00:00.000Z" });
+  });
+
+  it("an interrupted refresh resumes where it got to (minus lookback), keeping its first start", () => {
+    const resumed = plan({
+      [FULL_READ_KEY]: "2026-11-30T23:00:00.000Z", // recent, but a refresh is under way
+      [REFRESH_PROGRESS_KEY]: "2024-05-01T00:00:00.000Z",
+      formula_refresh_started_at: "2026-11-30T20:00:00.000Z",
+    });
+    expect(resumed.refresh).toBe(true);
+    expect(resumed.rangeFrom).toEqual(new Date("2024-04-30T23:50:00Z"));
+    expect(resumed.keys!(now, true)).toEqual({ [FULL_READ_KEY]: "2026-11-30T20:00:00.000Z" });
+  });
+
+  it("a first sync records its full read; an incremental sync keeps the input's keys; off: nothing", () => {
+    const first = plan(undefined);
+    expect(first.refresh).toBe(false);
+    expect(first.rangeFrom).toBeUndefined();
+    expect(first.keys!(now, true)).toEqual({ [FULL_READ_KEY]: "2026-12-01T00:00:00.000Z" });
+    expect(plan({ [FULL_READ_KEY]: "2026-11-30T12:00:00.000Z" }).keys).toBeUndefined();
+    const off = planFullRead({
+      formulaRefreshMs: undefined,
+      formulaFields: ["F__c"],
+      state: state({}),
+      syncStartedAt: now,
+      startDate: new Date("2020-01-01T00:00:00Z"),
+      lookbackMs: 0,
+    });
+    expect(off).toEqual({ refresh: false, rangeFrom: undefined, keys: undefined });
   });
 });
 

@@ -60,7 +60,6 @@ export class SalesforceClient {
       throwIfStopped();
       let failure: unknown;
       try {
-        this.usage.ensureRoomForRequest(callsOf(fullPath, options));
         const response = await this.send(fullPath, options);
         if (response.ok) return response;
         failure = parseErrorBody(response.status, await response.text(), fullPath);
@@ -125,7 +124,10 @@ export class SalesforceClient {
     let finished: () => void = () => undefined;
     try {
       throwIfStopped();
-      finished = this.usage.started(apiOf(fullPath), callsOf(fullPath, options));
+      // Checked holding the permit, so requests waiting together cannot all pass the same last call.
+      const calls = callsOf(fullPath, options);
+      this.usage.ensureRoomForRequest(calls);
+      finished = this.usage.started(apiOf(fullPath), calls);
       const response = await send({
         url: this.session.instanceUrl + fullPath,
         method: options.method ?? "GET",

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config.js";
+import { IncrementalCursor } from "../../src/read/stream-cursor.js";
+
+const config = parseConfig({
+  credentials: { auth_type: "oauth2_refresh_token", client_id: "a", client_secret: "b", refresh_token: "c" },
+  start_date: "2024-01-01",
+  lookback_window: "PT10M",
+  stream_slice_step: "P30D",
+});
+const at = (iso: string): Date => new Date(iso);
+const syncStartedAt = at("2024-06-01T00:01:00.000Z");
+
+describe("IncrementalCursor", () => {
+  it("reads from the state minus lookback to the sync's start minus a minute", () => {
+    const input = {
+      cursorField: "SystemModstamp",
+      cursor: at("2024-05-01T00:00:00.000Z"),
+      raw: { SystemModstamp: "x" },
+    };
+    const cursor = new IncrementalCursor("SystemModstamp", input, config, syncStartedAt);
+    expect(cursor.range).toEqual({ from: at("2024-04-30T23:50:00.000Z"), to: at("2024-06-01T00:00:00.000Z") });
+  });
+
+  it("an ordered page earns its last record's cursor, never less than the saved state; a window its end", () => {
+    const input = { cursorField: "SystemModstamp", cursor: at("2024-05-01T00:00:00.000Z"), raw: { keep: 1 } };
+    const cursor = new IncrementalCursor("SystemModstamp", input, config, syncStartedAt);
+    // A lookback page ending before the saved state keeps the state.
+    expect(cursor.orderedUpTo(at("2024-04-30T23:55:00.000Z"))).toEqual({
+      keep: 1,
+      SystemModstamp: "2024-05-01T00:00:00.000Z",
+    });
+    expect(cursor.orderedUpTo(at("2024-05-02T03:04:05.006Z")).SystemModstamp).toBe("2024-05-02T03:04:05.006Z");
+    expect(cursor.finished().SystemModstamp).toBe("2024-06-01T00:00:00.000Z");
+  });
+
+  it("Bulk windows start where asked (the probe's first record), never before the range", () => {
+    const cursor = new IncrementalCursor("SystemModstamp", undefined, config, syncStartedAt);
+    expect(cursor.windows(at("2024-05-15T00:00:00.000Z"))).toEqual([
+      { from: at("2024-05-15T00:00:00.000Z"), to: at("2024-06-01T00:00:00.000Z") },
+    ]);
+    expect(cursor.windows(at("2000-01-01T00:00:00.000Z"))[0]!.from).toEqual(at("2024-01-01T00:00:00.000Z"));
+  });
+});

@@ -38,6 +38,8 @@ export function lastFullRead(state: StreamCursor | undefined): Date | undefined 
 export function formulaRefreshDue(input: FormulaRefreshInput): boolean {
   const { formulaRefreshMs, formulaFields, state, syncStartedAt } = input;
   if (formulaRefreshMs === undefined || formulaFields.length === 0 || state === undefined) return false;
+  // A state in the future reads nothing until then (stream-read.ts); a refresh waits with it.
+  if (state.cursor.getTime() > syncStartedAt.getTime()) return false;
   if (refreshReached(state) !== undefined) return true;
   const last = lastFullRead(state);
   return last === undefined || syncStartedAt.getTime() - last.getTime() >= formulaRefreshMs;

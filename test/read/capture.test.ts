@@ -145,6 +145,10 @@ describe("formula refresh decision", () => {
     expect(due(24 * HOUR, { [FULL_READ_KEY]: "2026-11-30T00:00:00.000Z" })).toBe(true);
     expect(due(24 * HOUR, { [FULL_READ_KEY]: "2026-11-30T00:00:01.000Z" })).toBe(false);
     expect(due(24 * HOUR, {})).toBe(true);
+    const future = { cursorField: "SystemModstamp", cursor: new Date("2099-01-01T00:00:00Z"), raw: {} };
+    expect(
+      formulaRefreshDue({ formulaRefreshMs: HOUR, formulaFields: ["F__c"], state: future, syncStartedAt: now }),
+    ).toBe(false);
   });
 
   it("never without formula_refresh, formula fields or a state (a first sync reads in full anyway)", () => {

@@ -102,9 +102,20 @@ export interface HardDeletesInput {
 export async function emitHardDeletes(input: HardDeletesInput): Promise<number> {
   const { client, stream, object, cursorField, window, sink, log } = input;
   const range = deletedRecordsRange(window, input.now);
+  const plain = (r: Window): Promise<DeletedRecords> => getDeletedRecords(client, object, r);
+  // Over 600,000 deletions: the plain client asks the range in halves.
+  const fetchOrHalve = async (r: Window): Promise<DeletedRecords> => {
+    try {
+      return await (input.fetch ?? plain)(r);
+    } catch (error) {
+      if (input.fetch && error instanceof SalesforceApiError && error.errorCode === "EXCEEDED_ID_LIMIT")
+        return plain(r);
+      throw error;
+    }
+  };
   let answer: DeletedRecords;
   try {
-    answer = await (input.fetch ?? ((r) => getDeletedRecords(client, object, r)))(range);
+    answer = await fetchOrHalve(range);
   } catch (error) {
     if (!(error instanceof SalesforceApiError) || error.status >= 500) throw error;
     log.warn(

@@ -6,8 +6,10 @@ import { baseConfig, liveIds, widgetObject } from "../helpers/read-fixtures.js";
 import { parseConfig } from "../../src/config.js";
 import { connect } from "../../src/salesforce/connect.js";
 import type { SalesforceClient } from "../../src/salesforce/client.js";
+import { CompositeQueryBatcher } from "../../src/salesforce/composite-query.js";
 import {
   DELETE_LOG_KEEPS_MS,
+  deletedRecordsPath,
   deletedRecordsRange,
   deletedRecordsSubrequest,
   getDeletedRecords,
@@ -112,6 +114,26 @@ describe("hard-delete records", () => {
       IsDeleted: true,
       _ab_cdc_deleted_at: "2026-11-30T10:00:00.000Z",
     });
+  });
+
+  it("through the Composite batcher, more than the Id limit still comes whole (asked in halves)", async () => {
+    const sink = new CollectingSink();
+    const batcher = new CompositeQueryBatcher(client);
+    const emitted = await emitHardDeletes({
+      client,
+      stream: "Gone__c",
+      object: "Gone__c",
+      cursorField: "SystemModstamp",
+      window: { from: new Date(Date.now() - 3 * HOUR), to: new Date(Date.now() - HOUR) },
+      now: new Date(),
+      sink,
+      log: sink.log,
+      fetch: async (range) =>
+        parseDeletedRecords("Gone__c", await batcher.resource(deletedRecordsPath("Gone__c", range))),
+    });
+    expect(emitted).toBe(40); // the 40 deletions of the test above, over the fake's limit of 30
+    expect(new Set(sink.rows.map((r) => r.Id)).size).toBe(40);
+    expect(sink.warnings).toEqual([]);
   });
 
   it("an object the resource refuses is a WARN and no record, not a failed stream", async () => {

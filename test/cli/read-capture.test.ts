@@ -311,7 +311,11 @@ describe("Singer mode", () => {
     const catalog = JSON.parse(discoveredRun.stdout) as { streams: Entry[] };
     catalog.streams = catalog.streams.filter((s) => s.tap_stream_id === "Gizmo__c");
     expect(catalog.streams[0]!.schema.properties._ab_cdc_deleted_at).toBeDefined();
-    for (const { metadata } of catalog.streams[0]!.metadata) metadata.selected = true;
+    const marker = catalog.streams[0]!.metadata.find((m) => m.breadcrumb[1] === "_ab_cdc_deleted_at");
+    expect(marker?.metadata.inclusion).toBe("automatic");
+    // As Meltano's `select: [Gizmo__c.Name]` would: the stream and one field; automatic ones come too.
+    for (const { breadcrumb, metadata } of catalog.streams[0]!.metadata)
+      metadata.selected = breadcrumb.length === 0 || breadcrumb[1] === "Name";
     const sync = async (state?: unknown) => {
       const paths = writeTempFiles({ "config.json": config, "catalog.json": catalog, "state.json": state ?? {} });
       const args = ["--config", paths["config.json"]!, "--catalog", paths["catalog.json"]!];
@@ -322,6 +326,8 @@ describe("Singer mode", () => {
       return lines;
     };
     const first = await sync();
+    const schema = first.find((l) => l.type === "SCHEMA")!.schema as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties).sort()).toEqual(["Id", "Name", "SystemModstamp", "_ab_cdc_deleted_at"]);
     const lastState = first.filter((l) => l.type === "STATE").at(-1)!.value as {
       bookmarks: Record<string, Record<string, string>>;
     };

@@ -89,8 +89,12 @@ class StreamRead {
       await this.bulkWindows(cursor, from, emit);
       return;
     }
-    const first = await ctx.batcher.firstPage(probe, plan.operation);
+    // Both asked before either is awaited (one Composite request); the deletions' records go out
+    // first, and are all out before the stream ends, whichever of the two fails.
+    const firstPage = ctx.batcher.firstPage(probe, plan.operation);
+    void firstPage.catch(() => undefined);
     await deletions;
+    const first = await firstPage;
     if (this.goesToBulk(first)) {
       this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
       const firstChange = this.cursorOf(first.records[0]);

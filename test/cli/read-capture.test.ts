@@ -255,6 +255,26 @@ describe("hard_deletes", () => {
     expect(fake.count("bulk2_create")).toBe(1);
   });
 
+  it("a deleted-records resource that keeps failing (5xx) fails the stream: transient, no STATE past the input", async () => {
+    const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D" });
+    const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });
+    const first = await readOnce(config, catalog);
+    fake.inject({ kind: "composite_subrequest", type: "http500", url: "/deleted/", times: Infinity });
+    fake.inject({ kind: "get_deleted", type: "http500", times: Infinity });
+    try {
+      const second = await readOnce(config, catalog, nextStateInput(first));
+      expect(second.code).toBe(1);
+      // The stream's error and the sync's, both transient (run again), naming the resource.
+      const errors = traceErrors(second);
+      expect(errors.map((e) => e.failure_type)).toEqual(["transient_error", "transient_error"]);
+      expect(errors[0]!.message).toContain("/sobjects/Gizmo__c/deleted/");
+      expect(states(second)).toEqual([]);
+      expect(records(second, "Gizmo__c")).toEqual([]);
+    } finally {
+      fake.clearFaults();
+    }
+  });
+
   it("a state older than the 15 days the resource keeps: one WARN, the state still moves on", async () => {
     const config = baseConfig(fake, { hard_deletes: true, stream_slice_step: "P3650D" });
     const catalog = await configuredCatalog(config, { Gizmo__c: "incremental" });

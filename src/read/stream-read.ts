@@ -4,7 +4,8 @@
 //   done                            -> its records are the range; STATE = the range's end;
 //   totalSize < bulk_threshold      -> REST continues with nextRecordsUrl, a STATE after each page;
 //   totalSize >= bulk_threshold     -> its rows are dropped and Bulk reads windows from its FIRST
-//                                      record on (a state far in the past walks no empty window).
+//                                      record on (a state far in the past walks no empty window);
+//                                      an object Bulk cannot serve reads those windows through REST.
 // bulk_threshold 0 (or a SELECT too long for a GET) reads Bulk windows as before the engine, with the
 // first-change lookup on a first sync. Full refresh: the same probe, unordered, without STATE.
 import type { SyncOutput } from "../protocol/sync-output.js";
@@ -86,7 +87,7 @@ class StreamRead {
       this.announce(this.apiLabel());
       await deletions;
       const from = cursor.fromStartDate ? await this.skipEmptyStart(cursor.range) : cursor.start;
-      await this.bulkWindows(cursor, from, emit);
+      await this.readWindows(cursor, from, emit);
       return;
     }
     // Both asked before either is awaited (one Composite request); the deletions' records go out
@@ -95,10 +96,16 @@ class StreamRead {
     void firstPage.catch(() => undefined);
     await deletions;
     const first = await firstPage;
-    if (this.goesToBulk(first)) {
-      this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
+    if (!first.done && first.totalSize >= this.threshold) {
+      // Bulk reads the range in windows; so does REST for a large object Bulk cannot serve (one
+      // ordered query over years of a big object risks QUERY_TIMEOUT), starting at the first change.
+      this.announce(
+        this.windows.usesBulk
+          ? `${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`
+          : `REST (${this.windows.reasonForRest}; ${first.totalSize} rows, bulk_threshold ${this.threshold}: windows of stream_slice_step)`,
+      );
       const firstChange = this.cursorOf(first.records[0]);
-      await this.bulkWindows(cursor, firstChange ?? cursor.start, emit);
+      await this.readWindows(cursor, firstChange ?? cursor.start, emit);
       return;
     }
     this.announce(this.restLabel(first));
@@ -129,7 +136,7 @@ class StreamRead {
       return;
     }
     const first = await ctx.batcher.firstPage(probe, plan.operation);
-    if (this.goesToBulk(first)) {
+    if (this.windows.usesBulk && !first.done && first.totalSize >= this.threshold) {
       this.announce(`${this.apiLabel()} (${first.totalSize} rows, bulk_threshold ${this.threshold})`);
       await this.windows.read(undefined);
     } else {
@@ -151,12 +158,8 @@ class StreamRead {
     return soql;
   }
 
-  private goesToBulk(first: QueryPage): boolean {
-    return this.windows.usesBulk && !first.done && first.totalSize >= this.threshold;
-  }
-
-  /** Bulk windows from `from` to the range's end, STATE = each window's end after its last record. */
-  private async bulkWindows(
+  /** Windows from `from` to the range's end (Bulk, or REST after a rejection), STATE = each window's end after its last record. */
+  private async readWindows(
     cursor: IncrementalCursor,
     from: Date,
     emit: (blob: Record<string, unknown>) => Promise<void>,

@@ -33,6 +33,7 @@ beforeAll(async () => {
       ...SMALL.map((name, i) => widgetObject(100 + i * 20, name)),
       widgetObject(4500, "Mid__c"),
       widgetObject(6000, "Large__c"),
+      { ...widgetObject(4500, "NoBulkMid__c"), bulkSupported: false },
     ],
   });
 });
@@ -191,6 +192,23 @@ describe("the REST probe", () => {
     expect(traceErrors(below)).toEqual([]);
     expect(fake.count("bulk2_create")).toBe(0);
     expect(idsOf(below, "Mid__c")).toHaveLength(4500);
+  });
+
+  it("at bulk_threshold, an object Bulk cannot serve reads REST windows from the probe's first record", async () => {
+    fake.resetCounts();
+    const run = await read({ bulk_threshold: 3000 }, incremental(["NoBulkMid__c"]));
+    expect(traceErrors(run)).toEqual([]);
+    const rows = records(run, "NoBulkMid__c");
+    expect(rows.map((r) => r.Id).sort()).toEqual(liveIds(fake, "NoBulkMid__c").sort());
+    // (The catalog does not say Bulk cannot serve it: the first window's Bulk job is refused, and the
+    // stream reads REST from then on.)
+    const windowed = fake.requests.filter((r) => r.kind === "query" && / AND SystemModstamp < \S+$/.test(r.soql!));
+    expect(windowed.length).toBeGreaterThanOrEqual(3);
+    const earliest = rows.map((r) => r.SystemModstamp as string).sort()[0]!;
+    expect(windowed[0]!.soql).toContain(`SystemModstamp >= ${earliest}`);
+    // A STATE at each window's end, none before its records.
+    expect(stateCursors(run, "NoBulkMid__c").length).toBe(windowed.length);
+    expectNoRecordBehindItsState(run);
   });
 
   it("bulk_threshold 0: no probe, Bulk windows after the first-change lookup, as before the engine", async () => {

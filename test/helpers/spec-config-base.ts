@@ -45,10 +45,9 @@ export function propertyTestGeneration(
       api_quota_percent: 80,
       concurrency: 4,
       job_timeout: "PT2H",
-      // The engine's fields (issue 11), given here by the capture merge so the generator runs.
-      api_quota_percent_per_sync: 50,
       max_bulk_jobs: 5,
       bulk_threshold: 10_000,
+      api_quota_percent_per_sync: 50,
     },
     branches: {
       credentials: {

@@ -82,6 +82,14 @@ export type ChunkSize = number;
  */
 export type SourceAction = "query" | "query_all";
 /**
+ * ISO-8601 duration, at most P1Y: an incremental stream that selects formula fields (whose values can change without moving the cursor) is read in full again once this long has passed since its last full read. Unset: never (formula values are read only when their record changes).
+ */
+export type FormulaFieldRefresh = string;
+/**
+ * Incremental streams also ask Salesforce's deleted-records resource (the last 15 days) and emit each deleted Id as a record with IsDeleted = true and _ab_cdc_deleted_at, so deletes emptied from the recycle bin or hard-deleted reach the destination.
+ */
+export type CaptureHardDeletes = boolean;
+/**
  * Keep only objects whose name matches at least one criterion (case-insensitive).
  */
 export type FilterSalesforceObjects = {
@@ -151,6 +159,8 @@ export interface SalesforceSourceSpec {
   start_date?: StartDate;
   bulk_api?: BulkAPI;
   source_action?: SourceAction;
+  formula_refresh?: FormulaFieldRefresh;
+  hard_deletes?: CaptureHardDeletes;
   streams_criteria?: FilterSalesforceObjects;
   object_filters?: ObjectFilters;
   query_streams?: QueryStreams;

@@ -47,6 +47,24 @@ export function objectStreamQuery(
   };
 }
 
+/** A child object's records for a group of parent Ids (`<field> IN (...)`), and the parent's Id query. */
+export interface ChildQuery {
+  parentIds(): string;
+  children(parentIds: readonly string[]): string;
+}
+
+export function childStreamQuery(
+  object: string,
+  fields: string[],
+  userFilter: string | undefined,
+  link: { parent: string; field: string; parentFilter: string | undefined },
+): ChildQuery {
+  return {
+    parentIds: () => buildQuery({ object: link.parent, fields: ["Id"], userFilter: link.parentFilter }),
+    children: (ids) => buildQuery({ object, fields, userFilter, idsIn: { field: link.field, ids } }),
+  };
+}
+
 /** Query streams: the user's query with the window AND-ed into its WHERE, before ORDER BY/LIMIT. */
 export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | undefined): StreamQuery {
   return {

@@ -15,6 +15,8 @@ export class StreamSink implements RecordSink {
   private estimatedBefore = 0;
   private windowEstimate = 0;
   api: ApiName = "REST";
+  /** Rewrites a batch before it is written (hard_deletes under query_all: read/hard-deletes.ts). */
+  transform: ((batch: string[]) => string[]) | undefined;
 
   readonly log: Log;
 
@@ -33,7 +35,7 @@ export class StreamSink implements RecordSink {
       this.running = true;
       await this.writer.streamStatus(this.name, "RUNNING");
     }
-    await this.writer.records(this.name, batch, Date.now());
+    await this.writer.records(this.name, this.transform ? this.transform(batch) : batch, Date.now());
     this.windowRecords += batch.length;
     this.stats.records(this.api, batch.length);
     await this.progress.records(batch.length);

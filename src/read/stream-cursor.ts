@@ -25,17 +25,33 @@ export class IncrementalCursor {
   readonly resumed: Window | undefined;
   private cursor: Date | undefined;
 
+  /** True when the range starts at start_date: no state, or a formula refresh (formula-refresh.ts). */
+  readonly fromStartDate: boolean;
+  private reached: Date | undefined;
+
   constructor(
     private readonly cursorField: string,
     private readonly input: StreamCursor | undefined,
     private readonly config: Config,
     syncStartedAt: Date,
     point?: ResumePoint,
+    /**
+     * formula_refresh (formula-refresh.ts): `rangeFrom`, where the range starts instead of the state
+     * minus lookback (start_date, or where an interrupted refresh got to; the STATE's cursor still
+     * never moves backwards); `keys`, the keys a STATE carries besides the cursor, given how far the
+     * range is read (`reached`) and whether it is done. Default: the input state's keys.
+     */
+    private readonly options: {
+      rangeFrom?: Date | undefined;
+      keys?: (reached: Date, done: boolean) => Record<string, unknown> | undefined;
+    } = {},
   ) {
+    const from = options.rangeFrom;
+    this.fromStartDate = input === undefined || (from !== undefined && from.getTime() <= config.startDate.getTime());
     const { start, end } = syncWindowBounds({
-      stateCursor: input?.cursor,
+      stateCursor: from === undefined ? input?.cursor : undefined,
       lookbackMs: config.lookbackMs,
-      startDate: config.startDate,
+      startDate: from ?? config.startDate,
       syncStartedAt,
       safetyLagMs: SAFETY_LAG_MS,
     });
@@ -72,6 +88,7 @@ export class IncrementalCursor {
   /** STATE once every record of a window (or of the rest of the range) ending at `to` is out. */
   finished(to: Date = this.end): Record<string, unknown> {
     this.cursor = nextStateCursor(to, this.cursor);
+    this.reached = to;
     return this.blob();
   }
 
@@ -85,7 +102,8 @@ export class IncrementalCursor {
    * first sync, which is never past an unread record), plus the window and the job's progress.
    */
   checkpoint(window: Window, job: BulkProgress): Record<string, unknown> {
-    return stateBlob(this.cursorField, this.cursor ?? window.from, this.input?.raw, { window, job });
+    const keys = this.options.keys ? this.options.keys(this.reached ?? window.from, false) : this.input?.raw;
+    return stateBlob(this.cursorField, this.cursor ?? window.from, keys, { window, job });
   }
 
   /** The input state as given (nothing to read this time). */
@@ -94,6 +112,10 @@ export class IncrementalCursor {
   }
 
   private blob(): Record<string, unknown> {
-    return stateBlob(this.cursorField, this.cursor!, this.input?.raw);
+    const reached = this.reached ?? this.cursor!;
+    const keys = this.options.keys
+      ? this.options.keys(reached, reached.getTime() >= this.end.getTime())
+      : this.input?.raw;
+    return stateBlob(this.cursorField, this.cursor!, keys);
   }
 }

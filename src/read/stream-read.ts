@@ -26,6 +26,10 @@ import { WindowExtractor, type ExtractContext } from "./extract.js";
 import { discardJob, type BulkProgress, type BulkResume } from "./bulk-progress.js";
 import { resumeBlob } from "./state.js";
 import type { StreamSink } from "./sink.js";
+import { extractChildStream } from "./child-stream.js";
+import { lastFullRead, planFullRead } from "./formula-refresh.js";
+import { deletionsWindow, emitHardDeletes, markSoftDeletes } from "./hard-deletes.js";
+import { deletedRecordsPath, parseDeletedRecords } from "../salesforce/deleted-records.js";
 
 export interface StreamContext extends ExtractContext {
   writer: SyncOutput;
@@ -62,13 +66,21 @@ class StreamRead {
     private readonly sink: StreamSink,
   ) {
     this.windows = new WindowExtractor(ctx, plan, sink);
+    if (plan.capture.hardDeletes && plan.operation === "queryAll") sink.transform = markSoftDeletes(plan.cursorField!);
     this.threshold = ctx.config.spec.bulk_threshold;
   }
 
   async incremental(input: StreamCursor | undefined, point: ResumePoint | undefined): Promise<void> {
     const { plan, sink, ctx } = this;
     const usable = point && this.windows.usesBulk ? point : undefined;
-    const cursor = new IncrementalCursor(plan.cursorField!, input, ctx.config, ctx.syncStartedAt, usable);
+    const cursor = new IncrementalCursor(
+      plan.cursorField!,
+      input,
+      ctx.config,
+      ctx.syncStartedAt,
+      usable,
+      this.fullReads(input),
+    );
     const emit = (blob: Record<string, unknown>): Promise<void> =>
       ctx.writer.streamState(plan.name, blob, sink.takeWindowCount());
     if (cursor.resumed) {
@@ -90,13 +102,21 @@ class StreamRead {
       return;
     }
     const probe = this.probeQuery(plan.query.ordered(cursor.range));
+    // Asked now, so that the probe's Composite request carries it; its records go out first.
+    const deletions = this.hardDeletes(input);
     if (probe === undefined) {
       this.announce(this.apiLabel());
-      const from = input === undefined ? await this.skipEmptyStart(cursor.range) : cursor.start;
+      await deletions;
+      const from = cursor.fromStartDate ? await this.skipEmptyStart(cursor.range) : cursor.start;
       await this.readWindows(cursor, from, emit);
       return;
     }
-    const first = await ctx.batcher.firstPage(probe, plan.operation);
+    // Both asked before either is awaited (one Composite request); the deletions' records go out
+    // first, and are all out before the stream ends, whichever of the two fails.
+    const firstPage = ctx.batcher.firstPage(probe, plan.operation);
+    void firstPage.catch(() => undefined);
+    await deletions;
+    const first = await firstPage;
     if (!first.done && first.totalSize >= this.threshold) {
       // Bulk reads the range in windows; so does REST for a large object Bulk cannot serve (one
       // ordered query over years of a big object risks QUERY_TIMEOUT), starting at the first change.
@@ -122,6 +142,13 @@ class StreamRead {
     const { plan, sink, ctx } = this;
     const complete = (): Promise<void> =>
       ctx.writer.fullRefreshComplete?.(plan.name, sink.takeWindowCount()) ?? Promise.resolve();
+    if (plan.capture.child) {
+      this.announce(this.apiLabel());
+      sink.api = "REST";
+      await extractChildStream(ctx.client, ctx.config, plan, sink, ctx.firstPage);
+      await complete();
+      return;
+    }
     const resume = this.fullRefreshResume();
     if (point && resume && point.window === undefined && this.windows.usesBulk) {
       this.announce(`${this.apiLabel()}, continuing the job an earlier attempt was reading`);
@@ -218,6 +245,55 @@ class StreamRead {
     await deliver(first);
     for await (const page of nextPages(this.ctx.client, first)) await deliver(page);
     sink.windowDone();
+  }
+
+  /** formula_refresh: where this sync's range starts and the keys its STATEs carry (formula-refresh.ts). */
+  private fullReads(input: StreamCursor | undefined): ConstructorParameters<typeof IncrementalCursor>[5] {
+    const { plan, ctx } = this;
+    const { formulaFields } = plan.capture;
+    const full = planFullRead({
+      formulaRefreshMs: ctx.config.formulaRefreshMs,
+      formulaFields,
+      state: input,
+      syncStartedAt: ctx.syncStartedAt,
+      startDate: ctx.config.startDate,
+      lookbackMs: ctx.config.lookbackMs,
+    });
+    if (full.refresh) {
+      const last = lastFullRead(input);
+      const from =
+        full.rangeFrom && full.rangeFrom > ctx.config.startDate ? `, resumed at ${full.rangeFrom.toISOString()}` : "";
+      ctx.writer.info(
+        `Stream '${plan.name}': reading it in full again for its formula fields (${formulaFields.join(", ")}); last full read ${last ? last.toISOString() : "not recorded"}, formula_refresh ${ctx.config.spec.formula_refresh}${from}.`,
+      );
+    }
+    return { rangeFrom: full.rangeFrom, keys: full.keys };
+  }
+
+  /**
+   * hard_deletes: the deletions since the saved state, through the Composite batcher (an sObject
+   * subrequest beside the probes: no API call of its own when it shares one). Resolves once their
+   * records are out.
+   */
+  private hardDeletes(input: StreamCursor | undefined): Promise<number> {
+    const { plan, ctx, sink } = this;
+    const window = plan.capture.hardDeletes ? deletionsWindow(input, ctx.config, ctx.syncStartedAt) : undefined;
+    if (window === undefined) return Promise.resolve(0);
+    const emitted = emitHardDeletes({
+      client: ctx.client,
+      stream: plan.name,
+      object: plan.object,
+      cursorField: plan.cursorField!,
+      window,
+      now: ctx.syncStartedAt,
+      sink,
+      log: ctx.writer,
+      fetch: async (range) =>
+        parseDeletedRecords(plan.object, await ctx.batcher.resource(deletedRecordsPath(plan.object, range))),
+    });
+    // Awaited after the probe's first page; a failure before then must not count as unhandled.
+    void emitted.catch(() => undefined);
+    return emitted;
   }
 
   /** A first sync starts at the object's earliest change in range rather than at start_date. */

@@ -103,13 +103,9 @@ export async function* nextPages(
   }
 }
 
-/** The first page of a query by a plain GET, checked (a refused one is asked again). */
-export async function firstQueryPage(
-  client: SalesforceClient,
-  soql: string,
-  operation: QueryOperation,
-): Promise<QueryPage> {
-  return (await checkedPage(client, queryPath(soql, operation), undefined)).page;
+/** The first page of a query by a plain GET of its path (queryPath), checked (a refused one is asked again). */
+export async function firstQueryPage(client: SalesforceClient, path: string): Promise<QueryPage> {
+  return (await checkedPage(client, path, undefined)).page;
 }
 
 async function checkedPage(

@@ -49,13 +49,17 @@ export interface QuerySpec {
   /** Field paths to sort by, ascending. */
   orderBy?: readonly string[] | undefined;
   limit?: number | undefined;
+  /** `field IN ('id1', ...)`: a child object read for a group of its parent's Ids. */
+  idsIn?: { field: string; ids: readonly string[] } | undefined;
 }
+
+const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 /**
  * `SELECT f1, f2 FROM Object [WHERE (userFilter) AND Cursor >= from AND Cursor < to]
  * [ORDER BY f ASC] [LIMIT n]`.
  */
-export function buildQuery({ object, fields, userFilter, window, orderBy, limit }: QuerySpec): string {
+export function buildQuery({ object, fields, userFilter, window, orderBy, limit, idsIn }: QuerySpec): string {
   if (!isSalesforceIdentifier(object)) {
     throw configError(`'${object}' is not a Salesforce object name. Remove it from the catalog or run discover again.`);
   }
@@ -79,6 +83,13 @@ export function buildQuery({ object, fields, userFilter, window, orderBy, limit 
   if (filter) {
     checkUserFilter(object, filter);
     conditions.push(`(${filter})`);
+  }
+  if (idsIn) {
+    if (!isSalesforceIdentifier(idsIn.field) || idsIn.ids.length === 0)
+      throw new Error(`buildQuery: no Ids or a bad field for ${object}.${idsIn.field} IN (...)`);
+    for (const id of idsIn.ids)
+      if (!RECORD_ID.test(id)) throw new Error(`buildQuery: ${JSON.stringify(id)} is not a record Id`);
+    conditions.push(`${idsIn.field} IN (${idsIn.ids.map(soqlString).join(", ")})`);
   }
   if (window) {
     if (!isFieldPath(window.cursorField)) {

@@ -8,6 +8,7 @@ export type RequestKind =
   | "composite"
   | "composite_batch"
   | "limits"
+  | "get_deleted"
   | "query"
   | "query_all"
   | "query_more"
@@ -87,6 +88,8 @@ export interface FakeOptions {
   bulk1PollsUntilComplete?: number;
   /** Rows per Bulk 1.0 result file; a batch with more rows has several result ids. Default 50000. */
   bulk1ResultFileRows?: number;
+  /** Most Ids one deleted-records answer lists (Salesforce: 600,000; more is EXCEEDED_ID_LIMIT). */
+  deletedIdLimit?: number;
   /** REST query page size, default 2000 (Sforce-Query-Options: batchSize=N, clamped to 200..2000, overrides it). */
   restBatchSize?: number;
   /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */
@@ -331,6 +334,14 @@ export interface FakeSalesforce {
   records(object: string): Iterable<Record<string, unknown>>;
   update(object: string, ids: string[], changes?: Record<string, unknown>): void;
   insert(object: string, rows: Array<Record<string, unknown>>): string[];
+  /** Soft delete (recycle bin): queryAll still reads the rows with IsDeleted = true; logged for getDeleted. */
   delete(object: string, ids: string[]): void;
+  /**
+   * Hard delete, or a soft-deleted row's recycle bin emptied: the rows leave query and queryAll; the
+   * deleted-records resource still lists them (with the first deletion's date) for 15 days.
+   */
+  hardDelete(object: string, ids: string[]): void;
+  /** New values of formula fields (calculated: true) without moving SystemModstamp/LastModifiedDate. */
+  recalculate(object: string, ids: string[], values: Record<string, unknown>): void;
   stop(): Promise<void>;
 }

@@ -71,4 +71,27 @@ describe("IncrementalCursor", () => {
       expect(cursor.range.from).toEqual(at("2024-04-30T23:50:00.000Z"));
     });
   });
+
+  it("a refresh (rangeFrom) reads from start_date, its STATE never below the saved one; keys see reached and done", () => {
+    const input = { cursorField: "SystemModstamp", cursor: at("2024-05-01T00:00:00.000Z"), raw: { keep: 1 } };
+    const seen: Array<[string, boolean]> = [];
+    const cursor = new IncrementalCursor("SystemModstamp", input, config, syncStartedAt, undefined, {
+      rangeFrom: config.startDate,
+      keys: (reached, done) => {
+        seen.push([reached.toISOString(), done]);
+        return { keep: 2 };
+      },
+    });
+    expect(cursor.fromStartDate).toBe(true);
+    expect(cursor.range.from).toEqual(at("2024-01-01T00:00:00.000Z"));
+    expect(cursor.finished(at("2024-02-01T00:00:00.000Z"))).toEqual({
+      keep: 2,
+      SystemModstamp: "2024-05-01T00:00:00.000Z",
+    });
+    expect(cursor.finished().SystemModstamp).toBe("2024-06-01T00:00:00.000Z");
+    expect(seen).toEqual([
+      ["2024-02-01T00:00:00.000Z", false],
+      ["2024-06-01T00:00:00.000Z", true],
+    ]);
+  });
 });

@@ -11,6 +11,7 @@
  *   --job-latency-ms 5000       a Bulk 2.0 job / Bulk 1.0 batch is done this long after its creation
  *   --request-latency-ms 120    every request (logins too) answers after this long
  *   --objects 20 --rows 300 --days 100 --updates 5
+ *   --bulk-threshold N          the connector's bulk_threshold (default: the connector's, 10,000; 0 = Bulk only)
  *   --assert                    exit 1 when a target is missed
  */
 import { spawn } from "node:child_process";
@@ -158,6 +159,7 @@ export async function runManySmall(args: Map<string, string>): Promise<number> {
   const days = numberArg(args, "days", 100);
   const updates = numberArg(args, "updates", 5);
   const assert = args.has("assert");
+  const bulkThreshold = args.has("bulk-threshold") ? numberArg(args, "bulk-threshold", 10_000) : undefined;
 
   const now = Date.now();
   const dataEnd = now - DATA_ENDS_BEFORE_MS;
@@ -176,6 +178,7 @@ export async function runManySmall(args: Map<string, string>): Promise<number> {
     // start_date a day before the oldest change, so the first sync covers all of them.
     const config = connectorConfig(fake, {
       start_date: new Date(dataEnd - (days + 1) * DAY_MS).toISOString().slice(0, 10),
+      ...(bulkThreshold === undefined ? {} : { bulk_threshold: bulkThreshold }),
     });
     writeFileSync(join(dir, "config.json"), JSON.stringify(config));
     const streams = await discover(join(dir, "config.json"), names);
@@ -194,7 +197,7 @@ export async function runManySmall(args: Map<string, string>): Promise<number> {
     const expected = { first: names.length * rows, unchanged: 0, delta: names.length * Math.min(updates, rows) };
     print(
       `many-small: ${names.length} objects x ${fmt(rows)} rows over ${days} days, incremental, default config ` +
-        `(concurrency ${DEFAULT_CONCURRENCY}); every request ${fmt(requestLatencyMs)} ms, a Bulk job done ${fmt(jobLatencyMs)} ms after creation`,
+        `(concurrency ${DEFAULT_CONCURRENCY}${bulkThreshold === undefined ? "" : `, bulk_threshold ${bulkThreshold}`}); every request ${fmt(requestLatencyMs)} ms, a Bulk job done ${fmt(jobLatencyMs)} ms after creation`,
     );
     const first = await read(fake, "first", dir, undefined);
     printSync(first, names.length, ideal, expected.first);

@@ -27,6 +27,9 @@ export type SpecWithDefaults = RawConfig &
       | "api_quota_percent"
       | "concurrency"
       | "job_timeout"
+      | "hard_deletes"
+      | "max_bulk_jobs"
+      | "bulk_threshold"
     >
   > & { bulk_api: BulkAPI20 | Required<BulkAPI10> };
 
@@ -44,6 +47,8 @@ export interface Config {
   sliceStepMs: number;
   lookbackMs: number;
   jobTimeoutMs: number;
+  /** formula_refresh: how old a stream's last full read may get before formula fields force another; undefined = never. */
+  formulaRefreshMs: number | undefined;
   /** object name (as written) -> SOQL condition */
   objectFilters: Map<string, string>;
 }
@@ -124,6 +129,7 @@ export function parseConfig(input: unknown, now = new Date()): Config {
     sliceStepMs: parseDurationMs(resolved.stream_slice_step)!,
     lookbackMs: parseDurationMs(resolved.lookback_window)!,
     jobTimeoutMs: parseDurationMs(resolved.job_timeout)!,
+    formulaRefreshMs: resolved.formula_refresh === undefined ? undefined : parseDurationMs(resolved.formula_refresh)!,
     objectFilters: new Map((resolved.object_filters ?? []).map((f) => [f.object, f.where])),
   };
 }
@@ -203,7 +209,7 @@ function semanticProblems(spec: RawConfig, schemaErrors: ReadonlySet<string>): s
       problems.push("start_date: must be from 1700-01-01 to 4000-12-31, the dates SOQL accepts");
     }
   }
-  for (const key of ["stream_slice_step", "lookback_window", "job_timeout"] as const) {
+  for (const key of ["stream_slice_step", "lookback_window", "job_timeout", "formula_refresh"] as const) {
     const value = spec[key];
     if (typeof value === "string" && key !== "lookback_window" && parseDurationMs(value) === 0) {
       problems.push(`${key}: must be a duration longer than zero`);

@@ -35,6 +35,8 @@ function expectUsable(config: Config, c: ConfigCase): void {
   expect(Number.isSafeInteger(config.sliceStepMs) && config.sliceStepMs > 0, "stream_slice_step").toBe(true);
   expect(Number.isSafeInteger(config.lookbackMs) && config.lookbackMs >= 0, "lookback_window").toBe(true);
   expect(Number.isSafeInteger(config.jobTimeoutMs) && config.jobTimeoutMs > 0, "job_timeout").toBe(true);
+  const refresh = config.formulaRefreshMs;
+  expect(refresh === undefined || (Number.isSafeInteger(refresh) && refresh > 0), "formula_refresh").toBe(true);
   expect(soqlDateTime(config.startDate)).toMatch(/^\d{4}-\d\d-\d\dT/);
   const url = new URL(config.loginUrl);
   expect(url.username + url.password, "no userinfo").toBe("");

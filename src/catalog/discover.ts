@@ -21,8 +21,10 @@ import { resolveQueryStreams } from "../query-streams/resolve.js";
 export async function discover(client: SalesforceClient, config: Config, warn: Log["warn"]): Promise<AirbyteCatalog> {
   const global = await describeGlobal(client);
   const objectNames: string[] = [];
+  const queryable = new Set(global.sobjects.filter((entry) => entry.queryable).map((entry) => entry.name));
+  const replicateable = new Set(global.sobjects.filter((entry) => entry.replicateable).map((entry) => entry.name));
   for (const entry of global.sobjects) {
-    const reason = objectExclusionReason(entry);
+    const reason = objectExclusionReason(entry, queryable);
     if (reason !== undefined) continue;
     if (!matchesStreamsCriteria(entry.name, config.spec.streams_criteria)) continue;
     objectNames.push(entry.name);
@@ -48,7 +50,11 @@ export async function discover(client: SalesforceClient, config: Config, warn: L
       );
       return;
     }
-    if (objectNameSet.has(outcome.name)) objectStreams.set(outcome.name, buildObjectStream(outcome.describe, warn));
+    if (objectNameSet.has(outcome.name)) {
+      // The deleted-records resource serves replicateable objects only.
+      const hardDeletes = config.spec.hard_deletes && replicateable.has(outcome.name);
+      objectStreams.set(outcome.name, buildObjectStream(outcome.describe, warn, { hardDeletes }));
+    }
     if (queryObjects.has(outcome.name)) known.set(outcome.name, outcome.describe);
   });
   const streams = objectNames.flatMap((name) => objectStreams.get(name) ?? []);

@@ -51,10 +51,27 @@ const MANDATORY_FILTER_OBJECTS: ReadonlySet<string> = new Set([
   "ActivityMetric",
   "ActivityMetricRollup",
   // Object Reference, ContentDocumentLink: a query must filter on Id, ContentDocumentId or
-  // LinkedEntityId unless the user has Query All Files (API 59.0+). Airbyte reads it per parent
-  // ContentDocument (PARENT_SALESFORCE_OBJECTS); we leave that to a SOQL query stream.
+  // LinkedEntityId unless the user has Query All Files (API 59.0+). Read as a child (CHILD_OBJECTS).
   "ContentDocumentLink",
 ]);
+
+/** A filter-requiring object read through its parent: `WHERE <field> IN (<up to 200 parent Ids>)`. */
+export interface ParentLink {
+  parent: string;
+  /** The child's reference to the parent, which Salesforce accepts as the mandatory filter. */
+  field: string;
+}
+
+// Filter-requiring objects (above) that become readable as children of a parent object. Airbyte api.py
+// PARENT_SALESFORCE_OBJECTS reads ContentDocumentLink per ContentDocument, 200 Ids at a time; the
+// Object Reference accepts `IdeaId IN (...)` for IdeaComment.
+export const CHILD_OBJECTS: ReadonlyMap<string, ParentLink> = new Map([
+  ["ContentDocumentLink", { parent: "ContentDocument", field: "ContentDocumentId" }],
+  ["IdeaComment", { parent: "Idea", field: "IdeaId" }],
+]);
+
+/** Parent Ids per child query: Airbyte's 200, which keeps a REST query URL near 5 KB. */
+export const PARENT_IDS_PER_QUERY = 200;
 
 // Airbyte api.py QUERY_INCOMPATIBLE_SALESFORCE_OBJECTS ("not supported by the query method"):
 // aggregate/virtual objects only reachable as a relationship subquery, plus event streams.
@@ -109,10 +126,18 @@ const UNREADABLE_OBJECTS: ReadonlySet<string> = new Set([
   "UserRecordAccess",
 ]);
 
-/** Why discovery drops this object, or undefined to keep it. */
-export function objectExclusionReason(entry: Pick<DescribeGlobalEntry, "name" | "queryable">): string | undefined {
+/**
+ * Why discovery drops this object, or undefined to keep it. `queryableObjects` (describeGlobal's
+ * queryable names): a child object (CHILD_OBJECTS) whose parent is among them is kept, read through it.
+ */
+export function objectExclusionReason(
+  entry: Pick<DescribeGlobalEntry, "name" | "queryable">,
+  queryableObjects: ReadonlySet<string> = new Set(),
+): string | undefined {
   const { name } = entry;
   if (!entry.queryable) return EXCLUSION_REASONS.notQueryable;
+  const link = CHILD_OBJECTS.get(name);
+  if (link && queryableObjects.has(link.parent)) return undefined;
   // Change Data Capture Developer Guide: standard (AccountChangeEvent) and custom
   // (Thing__ChangeEvent) change events. Airbyte drops every name ending "ChangeEvent" too.
   if (name.endsWith("ChangeEvent")) return EXCLUSION_REASONS.changeEvent;

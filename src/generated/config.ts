@@ -82,6 +82,14 @@ export type ChunkSize = number;
  */
 export type SourceAction = "query" | "query_all";
 /**
+ * ISO-8601 duration, at most P1Y: an incremental stream that selects formula fields (whose values can change without moving the cursor) is read in full again once this long has passed since its last full read. Unset: never (formula values are read only when their record changes).
+ */
+export type FormulaFieldRefresh = string;
+/**
+ * Incremental streams also ask Salesforce's deleted-records resource (the last 15 days) and emit each deleted Id as a record with IsDeleted = true and _ab_cdc_deleted_at, so deletes emptied from the recycle bin or hard-deleted reach the destination.
+ */
+export type CaptureHardDeletes = boolean;
+/**
  * Keep only objects whose name matches at least one criterion (case-insensitive).
  */
 export type FilterSalesforceObjects = {
@@ -130,6 +138,18 @@ export type Concurrency = number;
  * ISO-8601 duration a Bulk job may take before the stream fails, at most P7D.
  */
 export type BulkJobTimeout = string;
+/**
+ * Bulk API jobs (2.0 and 1.0) open at once at most, from a job's creation until its results are read and it is deleted or closed.
+ */
+export type BulkJobsAtOnce = number;
+/**
+ * Rows at which a read switches from REST to the Bulk API. Each read is first probed with a REST query (probes of up to 5 streams share one Composite request, one API call); fewer rows than this are read through REST (2,000 rows a call), this many or more through Bulk. 0 reads everything the Bulk API can serve through Bulk, without a probe.
+ */
+export type BulkThreshold = number;
+/**
+ * Optional: stop cleanly, with state, once this sync alone has made this percentage of the org's daily API allowance.
+ */
+export type APIQuotaSharePerSync = number;
 
 export interface SalesforceSourceSpec {
   credentials: Authentication;
@@ -139,6 +159,8 @@ export interface SalesforceSourceSpec {
   start_date?: StartDate;
   bulk_api?: BulkAPI;
   source_action?: SourceAction;
+  formula_refresh?: FormulaFieldRefresh;
+  hard_deletes?: CaptureHardDeletes;
   streams_criteria?: FilterSalesforceObjects;
   object_filters?: ObjectFilters;
   query_streams?: QueryStreams;
@@ -147,6 +169,9 @@ export interface SalesforceSourceSpec {
   api_quota_percent?: APIQuotaShare;
   concurrency?: Concurrency;
   job_timeout?: BulkJobTimeout;
+  max_bulk_jobs?: BulkJobsAtOnce;
+  bulk_threshold?: BulkThreshold;
+  api_quota_percent_per_sync?: APIQuotaSharePerSync;
   [k: string]: unknown | undefined;
 }
 export interface OAuthRefreshToken {

@@ -18,6 +18,13 @@ export interface SyncOutput extends Log {
    * tap keeps no bookmark for a FULL_TABLE stream, so the Singer writer has no such method.
    */
   fullRefreshComplete?(stream: string, recordCount: number): Promise<void>;
+  /**
+   * The protocol keeps a stream's checkpoints of a Bulk read under way (`__resume` beside the cursor,
+   * read/bulk-progress.ts), so a killed read continues its job. Airbyte's stream state is opaque
+   * JSON; the Singer tap's bookmarks hold only the replication key (its documented contract), so it
+   * does not set this and its reads emit no checkpoints.
+   */
+  readonly resumableReads?: boolean;
   streamStatus(stream: string, status: AirbyteStreamStatus): Promise<void>;
   estimate(stream: string, rowEstimate: number): Promise<void>;
   traceError(error: ConnectorError, stream?: string): Promise<void>;

@@ -67,6 +67,8 @@ export class MessageWriter implements SyncOutput {
     });
   }
 
+  readonly resumableReads = true;
+
   /** One STATE after a full-refresh stream's last record, marking it complete as the Python CDK does. */
   fullRefreshComplete(stream: string, recordCount: number): Promise<void> {
     return this.streamState(stream, { ...FULL_REFRESH_COMPLETE }, recordCount);

@@ -1,9 +1,11 @@
 import type { Config } from "../config.js";
+import type { Log } from "../log.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "../util/datetime.js";
 import type { RecordSink } from "./extractor.js";
 import { ConnectorError } from "../errors.js";
+import { SalesforceApiError } from "../salesforce/api-error.js";
 import {
   BulkJobFailedError,
   createQueryJob,
@@ -11,12 +13,32 @@ import {
   deleteJob,
   readJobResults,
   waitForJob,
+  type Bulk2JobInfo,
 } from "../salesforce/bulk2.js";
 import { createCsvRecordConverterCache } from "./records/convert.js";
+import { valueLogFor } from "./value-log.js";
+import {
+  CHECKPOINT_RECORDS,
+  NAME_PENDING_JOB_AFTER_POLLS,
+  discardJob,
+  queryHash,
+  type Bulk2Progress,
+  type BulkProgress,
+  type BulkResume,
+} from "./bulk-progress.js";
+
+/** A job to continue: its info (one call) and the page and row to continue at. */
+interface Continuation {
+  job: Bulk2JobInfo;
+  locator: string | undefined;
+  rows: number;
+}
 
 /**
  * Bulk API 2.0 for one window: one query job, its results read page by page (`max_records` rows
  * each) and deleted when read. A job that ends Failed or Aborted is run once more as a new job.
+ * With `resume`, an earlier run's job is continued at the page and row it stopped at, and a
+ * checkpoint follows each page (and every CHECKPOINT_RECORDS rows within one).
  */
 export async function extractBulk2(
   client: SalesforceClient,
@@ -24,19 +46,61 @@ export async function extractBulk2(
   plan: StreamPlan,
   window: Window | undefined,
   sink: RecordSink,
+  resume?: BulkResume,
 ): Promise<void> {
   const soql = plan.query.select(window);
+  const query = queryHash(soql, plan.operation);
   const poll = defaultPollSettings(config.jobTimeoutMs);
+  let continuation = resume?.from ? await continuable(client, resume.from, query, plan, sink.log) : undefined;
   // A job that ends Failed/Aborted is run once more as a new job before the stream fails.
   for (let attempt = 1; ; attempt++) {
-    const job = await createQueryJob(client, soql, plan.operation);
+    const job = continuation?.job ?? (await createQueryJob(client, soql, plan.operation));
+    const position = { locator: continuation?.locator, rows: continuation?.rows ?? 0 };
+    // Rows of the first page an earlier run already handed on.
+    let skip = position.rows;
+    // A job some STATE names is left for the next run when this one fails; others are deleted.
+    let named = continuation !== undefined;
+    continuation = undefined;
+    let sinceCheckpoint = 0;
+    const checkpoint = async (): Promise<void> => {
+      if (!resume) return;
+      const progress: Bulk2Progress = { api: "2.0", job: job.id, query, rows: position.rows };
+      if (position.locator !== undefined) progress.locator = position.locator;
+      await resume.checkpoint(progress);
+      named = true;
+      sinceCheckpoint = 0;
+    };
     try {
-      const done = await waitForJob(client, job.id, poll);
+      const namePending = async (polls: number): Promise<void> => {
+        if (!named && polls >= NAME_PENDING_JOB_AFTER_POLLS) await checkpoint();
+      };
+      const done = job.state === "JobComplete" ? job : await waitForJob(client, job.id, poll, namePending);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       // One converter per distinct header: warnings about a column come once per stream, not per page.
-      const converterFor = createCsvRecordConverterCache(plan.schema, sink.log.warn);
-      for await (const batch of readJobResults(client, job.id, bulkMaxRecords(config))) {
-        await sink.records(batch.rows.map(converterFor(batch.header)));
+      const values = valueLogFor(plan, sink.log);
+      const converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
+      const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
+      const pages = readJobResults(client, job.id, bulkMaxRecords(config), expectation, {
+        locator: position.locator,
+        onPageEnd: async (next) => {
+          position.locator = next;
+          position.rows = 0;
+          await checkpoint();
+        },
+      });
+      for await (const batch of pages) {
+        let rows = batch.rows;
+        if (skip > 0) {
+          const skipped = Math.min(skip, rows.length);
+          rows = rows.slice(skipped);
+          skip -= skipped;
+        }
+        if (rows.length === 0) continue;
+        // Within a long page: a checkpoint before the rows that would pass CHECKPOINT_RECORDS.
+        if (sinceCheckpoint > 0 && sinceCheckpoint + rows.length > CHECKPOINT_RECORDS) await checkpoint();
+        await sink.records(rows.map(converterFor(batch.header)));
+        position.rows += rows.length;
+        sinceCheckpoint += rows.length;
       }
       await deleteJob(client, job.id).catch((error: unknown) =>
         sink.log.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),
@@ -47,7 +111,9 @@ export async function extractBulk2(
         sink.log.warn(`Stream '${plan.name}': ${error.message}. Running the query again as a new job.`);
         continue;
       }
-      // A job left behind after a failure would still count against the org's open-job limits.
+      // The next run continues a job its state names; any other left behind would only count
+      // against the org's open-job limits.
+      if (named && !(error instanceof BulkJobFailedError)) throw error;
       await deleteJob(client, job.id).catch(() => undefined);
       if (error instanceof BulkJobFailedError) {
         throw new ConnectorError(
@@ -59,6 +125,43 @@ export async function extractBulk2(
       throw error;
     }
   }
+}
+
+/**
+ * The earlier run's job, if it can be continued: checked with one call (GET the job's info). Else
+ * undefined, after a LOG line saying why and removing that job.
+ */
+async function continuable(
+  client: SalesforceClient,
+  from: BulkProgress,
+  query: string,
+  plan: StreamPlan,
+  log: Log,
+): Promise<Continuation | undefined> {
+  const refuse = async (why: string, discard = true): Promise<undefined> => {
+    log.info(
+      `Stream '${plan.name}': not continuing the earlier Bulk job ${from.job}: ${why}; reading again with a new job.`,
+    );
+    if (discard) await discardJob(client, from, log.warn);
+    return undefined;
+  };
+  if (from.api !== "2.0") return refuse(`it is a Bulk API ${from.api} job and bulk_api.version is now 2.0`);
+  if (from.query !== query) return refuse("the stream's query changed since (its fields or filters)");
+  let job: Bulk2JobInfo;
+  try {
+    job = await client.json<Bulk2JobInfo>(`/jobs/query/${from.job}`);
+  } catch (error) {
+    if (error instanceof SalesforceApiError && error.status === 404)
+      return refuse("Salesforce no longer has it (jobs are deleted after seven days)", false);
+    throw error;
+  }
+  if (job.state === "Failed" || job.state === "Aborted") return refuse(`it ended ${job.state}`);
+  if (job.apiVersion !== undefined && Number(job.apiVersion) !== Number(client.apiVersion))
+    return refuse(`it was created with API version ${job.apiVersion}, api_version is now ${client.apiVersion}`);
+  log.info(
+    `Stream '${plan.name}': continuing Bulk job ${job.id}${from.locator === undefined && from.rows === 0 ? "" : " where the earlier run stopped"}.`,
+  );
+  return { job, locator: from.locator, rows: from.rows };
 }
 
 function bulkMaxRecords(config: Config): number | undefined {

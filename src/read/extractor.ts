@@ -3,6 +3,7 @@ import type { Log } from "../log.js";
 import type { SalesforceClient } from "../salesforce/client.js";
 import type { StreamPlan } from "./plan.js";
 import type { Window } from "../util/datetime.js";
+import type { BulkResume } from "./bulk-progress.js";
 
 /** Where extracted records go: each record's data already serialised as JSON. */
 export interface RecordSink {
@@ -15,7 +16,8 @@ export interface RecordSink {
 /**
  * Reads one window of a stream (without a window: the whole stream) through one Salesforce API and
  * hands every record to the sink. One implementation per API: extract-bulk2.ts, extract-bulk1.ts,
- * extract-rest.ts; extract.ts chooses.
+ * extract-rest.ts; extract.ts chooses. The Bulk ones continue an earlier run's job and report their
+ * progress through `resume` (bulk-progress.ts); REST has no job to keep and ignores it.
  */
 export type Extractor = (
   client: SalesforceClient,
@@ -23,4 +25,5 @@ export type Extractor = (
   plan: StreamPlan,
   window: Window | undefined,
   sink: RecordSink,
+  resume?: BulkResume,
 ) => Promise<void>;

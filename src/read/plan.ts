@@ -8,9 +8,15 @@ import { configError, ConnectorError } from "../errors.js";
 import { describeObjects } from "../salesforce/describe.js";
 import { isSalesforceIdentifier } from "../soql/identifiers.js";
 import { chooseCursorField } from "../salesforce/facts.js";
-import { bulkUnsupportedFields, isBulkUnsupportedObjectStream } from "../catalog/object-stream.js";
+import {
+  bulkUnsupportedFields,
+  CDC_DELETED_AT,
+  isBulkUnsupportedObjectStream,
+  isFormulaField,
+} from "../catalog/object-stream.js";
+import { CHILD_OBJECTS, PARENT_IDS_PER_QUERY } from "../catalog/excluded-objects.js";
 import { resolveQueryStreams, type ResolvedQueryStream } from "../query-streams/resolve.js";
-import { objectStreamQuery, queryStreamQuery, type StreamQuery } from "./query.js";
+import { childStreamQuery, objectStreamQuery, queryStreamQuery, type ChildQuery, type StreamQuery } from "./query.js";
 
 /** Everything `sync` needs to read one configured stream, decided before any job is created. */
 export interface StreamPlan {
@@ -31,7 +37,20 @@ export interface StreamPlan {
   query: StreamQuery;
   /** Bulk 1.0 PK chunking accepts only a plain WHERE (no ORDER BY or LIMIT). */
   pkChunkable: boolean;
+  /** What a cursor on the record's own stamp misses (issue 15). */
+  capture: StreamCapture;
 }
+
+export interface StreamCapture {
+  /** hard_deletes, for an incremental object stream: its deletions come from the deleted-records resource. */
+  hardDeletes: boolean;
+  /** The selected formula fields (describe `calculated`), for formula_refresh. */
+  formulaFields: string[];
+  /** A filter-requiring object read as a child of its parent (groups of parent Ids). */
+  child: ChildQuery | undefined;
+}
+
+const NO_CAPTURE: StreamCapture = { hardDeletes: false, formulaFields: [], child: undefined };
 
 /**
  * Checks the configured catalog against fresh describes (Composite: one API call per 25 objects) and
@@ -122,6 +141,11 @@ function planObjectStream(
   const fields: string[] = [];
   const properties: Record<string, unknown> = {};
   for (const [field, fieldSchema] of Object.entries(catalogSchema.properties ?? {})) {
+    // Written by the connector (hard_deletes), not selected from Salesforce.
+    if (field === CDC_DELETED_AT) {
+      properties[field] = fieldSchema;
+      continue;
+    }
     if (!isSalesforceIdentifier(field)) {
       throw configError(
         `Stream '${name}' selects '${field}', which is not a Salesforce field name. Run discover again and reset the stream's schema.`,
@@ -151,9 +175,12 @@ function planObjectStream(
   // fields are what the catalog selects. A catalog without the keys is tried through Bulk, and
   // Salesforce's refusal sends it to REST (extract.ts).
   const bulkUnsupported = new Set(bulkUnsupportedFields(configured.stream));
-  const restReason = isBulkUnsupportedObjectStream(configured.stream)
-    ? "the Bulk API does not support this object"
-    : bulkFieldsReason(fields.filter((field) => bulkUnsupported.has(field)));
+  const capture = planCapture(configured, describe, fields, config, incremental, warn);
+  const restReason = capture.child
+    ? `a child of ${CHILD_OBJECTS.get(describe.name)!.parent}, ${PARENT_IDS_PER_QUERY} parent Ids per query`
+    : isBulkUnsupportedObjectStream(configured.stream)
+      ? "the Bulk API does not support this object"
+      : bulkFieldsReason(fields.filter((field) => bulkUnsupported.has(field)));
   return {
     name,
     object: describe.name,
@@ -166,7 +193,36 @@ function planObjectStream(
     operation: config.spec.source_action === "query_all" ? "queryAll" : "query",
     query: objectStreamQuery(describe.name, fields, objectFilter(config, describe.name), cursorField),
     pkChunkable: true,
+    capture,
   };
+}
+
+function planCapture(
+  configured: ConfiguredAirbyteStream,
+  describe: DescribeSObjectResult,
+  fields: string[],
+  config: Config,
+  incremental: boolean,
+  warn: Log["warn"],
+): StreamCapture {
+  const name = configured.stream.name;
+  const hardDeletes = config.spec.hard_deletes && incremental;
+  const declared = (configured.stream.json_schema.properties ?? {}) as Record<string, unknown>;
+  if (hardDeletes && !Object.hasOwn(declared, CDC_DELETED_AT)) {
+    warn(
+      `Stream '${name}': hard_deletes is on but the stream's schema has no ${CDC_DELETED_AT}; deletions are still emitted with it. Refresh the source schema so the destination keeps the column.`,
+    );
+  }
+  const selected = new Set(fields);
+  const formulaFields = describe.fields.filter((f) => selected.has(f.name) && isFormulaField(f)).map((f) => f.name);
+  const link = CHILD_OBJECTS.get(describe.name);
+  const child =
+    link &&
+    childStreamQuery(describe.name, fields, objectFilter(config, describe.name), {
+      ...link,
+      parentFilter: objectFilter(config, link.parent),
+    });
+  return { hardDeletes, formulaFields, child };
 }
 
 function planQueryStream(
@@ -197,6 +253,8 @@ function planQueryStream(
     operation: config.spec.source_action === "query_all" ? "queryAll" : "query",
     query: queryStreamQuery(parsed, resolved.cursorField),
     pkChunkable: parsed.orderBy === undefined && parsed.limit === undefined,
+    // A query stream's key and filter are its own: deletions and formula refresh apply to object streams.
+    capture: NO_CAPTURE,
   };
 }
 

@@ -9,6 +9,11 @@ export interface StreamQuery {
   select(window?: Window): string;
   /** The earliest cursor value in the window: `SELECT cursor … ORDER BY cursor ASC LIMIT 1`. */
   firstChange(window: Window): string;
+  /**
+   * The window's SELECT (with the cursor field) in `ORDER BY cursor, Id` order, for REST reads that
+   * save a STATE after each page; undefined for a query stream with its own ORDER BY or LIMIT.
+   */
+  ordered(window: Window): string | undefined;
 }
 
 /** Object streams: the selected fields, the object's object_filters condition, the window. */
@@ -31,6 +36,32 @@ export function objectStreamQuery(
         orderBy: [cursorField!],
         limit: 1,
       }),
+    ordered: (window) =>
+      buildQuery({
+        object,
+        fields: fields.some((f) => f.toLowerCase() === cursorField!.toLowerCase()) ? fields : [...fields, cursorField!],
+        userFilter,
+        window: cursorWindow(window),
+        orderBy: [cursorField!, "Id"],
+      }),
+  };
+}
+
+/** A child object's records for a group of parent Ids (`<field> IN (...)`), and the parent's Id query. */
+export interface ChildQuery {
+  parentIds(): string;
+  children(parentIds: readonly string[]): string;
+}
+
+export function childStreamQuery(
+  object: string,
+  fields: string[],
+  userFilter: string | undefined,
+  link: { parent: string; field: string; parentFilter: string | undefined },
+): ChildQuery {
+  return {
+    parentIds: () => buildQuery({ object: link.parent, fields: ["Id"], userFilter: link.parentFilter }),
+    children: (ids) => buildQuery({ object, fields, userFilter, idsIn: { field: link.field, ids } }),
   };
 }
 
@@ -41,5 +72,12 @@ export function queryStreamQuery(parsed: ParsedQuery, cursorField: string | unde
     select: (window) =>
       window ? addWindowToQuery(parsed, { cursorField: cursorField!, ...window }) : queryWithoutWindow(parsed),
     firstChange: (window) => earliestCursorQuery(parsed, { cursorField: cursorField!, ...window }),
+    ordered: (window) =>
+      parsed.orderBy === undefined && parsed.limit === undefined
+        ? addWindowToQuery(
+            { ...parsed, orderBy: `${cursorField!} ASC, Id ASC` },
+            { cursorField: cursorField!, ...window },
+          )
+        : undefined,
   };
 }

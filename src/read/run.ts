@@ -3,8 +3,9 @@ import type { SyncOutput } from "../protocol/sync-output.js";
 import type { ConfiguredAirbyteCatalog } from "../protocol/types.js";
 import { connect } from "../salesforce/connect.js";
 import { planStreams } from "./plan.js";
-import { parseInputState } from "./state.js";
-import { runSync } from "./sync.js";
+import { parseInputState, parseResumePoints } from "./state.js";
+import { runSync } from "./scheduler.js";
+import { checkObjectFilterSyntax } from "../soql/builder.js";
 
 /**
  * The read both protocols share: plan every stream against a fresh describe, check the state
@@ -19,11 +20,14 @@ export async function runRead(
 ): Promise<void> {
   const future = futureStartDateWarning(config, syncStartedAt);
   if (future) output.warn(future);
+  checkObjectFilterSyntax(config.spec.object_filters ?? []);
   const client = await connect(config, output);
   const plans = await planStreams(client, config, catalog, output.warn);
-  const states = parseInputState(
-    stateInput ?? null,
-    plans.map((plan) => ({ name: plan.name, cursorField: plan.incremental ? plan.cursorField : undefined })),
-  );
-  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress });
+  const streams = plans.map((plan) => ({
+    name: plan.name,
+    cursorField: plan.incremental ? plan.cursorField : undefined,
+  }));
+  const states = parseInputState(stateInput ?? null, streams);
+  const resumePoints = parseResumePoints(stateInput ?? null, streams, output.warn);
+  await runSync(plans, states, { client, config, writer: output, syncStartedAt, liveProgress, resumePoints });
 }

@@ -1,15 +1,27 @@
 // Input state for `read`: every shape Airbyte has sent (STREAM, GLOBAL, LEGACY) is reduced to one
 // cursor per configured incremental stream. A state that cannot be used is a config_error, never a
 // silent full re-sync: the user decides whether to re-read an object.
+// Beside its cursor a stream's state may hold RESUME_KEY: the Bulk job a read had under way (see
+// bulk-progress.ts); a full-refresh stream's state holds only that while it reads.
 import { configError } from "../errors.js";
 import { isObject } from "../util/is-object.js";
-import { parseTimestamp, STATE_CURSOR } from "../util/datetime.js";
+import { parseTimestamp, STATE_CURSOR, type Window } from "../util/datetime.js";
 import { COMPLETION_KEYS } from "../protocol/full-refresh-state.js";
+import { parseBulkProgress, type BulkProgress } from "./bulk-progress.js";
+
+/** The key of a read's progress in a stream's state. Not a Salesforce field name (they never start with `_`). */
+export const RESUME_KEY = "__resume";
+
+/** A read under way: the window it was reading (incremental streams) and its Bulk job's progress. */
+export interface ResumePoint {
+  window?: Window;
+  job: BulkProgress;
+}
 
 export interface StreamCursor {
   cursorField: string;
   cursor: Date;
-  /** The stream_state object as given (a shallow copy), so unknown keys can be carried forward. */
+  /** The stream_state object as given (a shallow copy, without RESUME_KEY), so unknown keys can be carried forward. */
   raw: Record<string, unknown>;
 }
 
@@ -40,9 +52,61 @@ export function parseInputState(input: unknown, streams: ReadonlyArray<StateStre
   return cursors;
 }
 
-/** `{ [cursorField]: "2024-01-02T03:04:05.000Z" }`, keeping `extra` keys; the cursor key wins. */
-export function stateBlob(cursorField: string, cursor: Date, extra?: Record<string, unknown>): Record<string, unknown> {
-  return { ...extra, [cursorField]: cursor.toISOString() };
+/**
+ * `{ [cursorField]: "2024-01-02T03:04:05.000Z" }`, keeping `extra` keys; the cursor key wins. With
+ * `resume`, the read under way (a checkpoint); without, any earlier one is dropped (the window is done).
+ */
+export function stateBlob(
+  cursorField: string,
+  cursor: Date,
+  extra?: Record<string, unknown>,
+  resume?: ResumePoint,
+): Record<string, unknown> {
+  const blob: Record<string, unknown> = { ...extra, [cursorField]: cursor.toISOString() };
+  delete blob[RESUME_KEY];
+  return resume ? { ...blob, ...resumeBlob(resume) } : blob;
+}
+
+/** `{ [RESUME_KEY]: ... }`: a full-refresh stream's whole state while it reads. */
+export function resumeBlob(resume: ResumePoint): Record<string, unknown> {
+  const value: Record<string, unknown> = { job: resume.job };
+  if (resume.window) value.window = { from: resume.window.from.toISOString(), to: resume.window.to.toISOString() };
+  return { [RESUME_KEY]: value };
+}
+
+/**
+ * The read each stream had under way, from the same input as parseInputState. A progress this
+ * connector cannot use (edited by hand, say) loses nothing: `warn` says so and the window is read
+ * again from the start.
+ */
+export function parseResumePoints(
+  input: unknown,
+  streams: ReadonlyArray<StateStream>,
+  warn: (message: string) => void,
+): Map<string, ResumePoint> {
+  const wanted = new Set(streams.map((stream) => stream.name));
+  const points = new Map<string, ResumePoint>();
+  for (const { name, state } of streamStates(input)) {
+    if (!wanted.has(name) || !isObject(state) || !Object.hasOwn(state, RESUME_KEY)) continue;
+    const point = parseResumePoint(state[RESUME_KEY]);
+    if (point) points.set(name, point);
+    else
+      warn(`Stream '${name}': the state's ${RESUME_KEY} is not a read this connector can continue; reading it again.`);
+  }
+  return points;
+}
+
+function parseResumePoint(value: unknown): ResumePoint | undefined {
+  if (!isObject(value)) return undefined;
+  const job = parseBulkProgress(value.job);
+  if (!job) return undefined;
+  if (value.window === undefined) return { job };
+  const window = value.window;
+  if (!isObject(window) || typeof window.from !== "string" || typeof window.to !== "string") return undefined;
+  const from = parseCursorTimestamp(window.from);
+  const to = parseCursorTimestamp(window.to);
+  if (!from || !to || from >= to) return undefined;
+  return { window: { from, to }, job };
 }
 
 interface NamedState {
@@ -112,7 +176,7 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
       `its state is ${preview(state)}, not an object like {"${cursorField}": "2024-01-01T00:00:00.000Z"}`,
     );
   }
-  const keys = Object.keys(state);
+  const keys = Object.keys(state).filter((key) => key !== RESUME_KEY);
   if (keys.every((key) => COMPLETION_KEYS.has(key))) return undefined;
   if (!Object.hasOwn(state, cursorField)) {
     throw unusable(name, `it has no ${cursorField} (its keys: ${keys.slice(0, 5).join(", ")})`);
@@ -120,7 +184,9 @@ function parseStreamState(name: string, cursorField: string, state: unknown): St
   const value = state[cursorField];
   const cursor = typeof value === "string" ? parseCursorTimestamp(value) : undefined;
   if (!cursor) throw unusable(name, `${cursorField} is ${preview(value)}, not an ISO-8601 timestamp`);
-  return { cursorField, cursor, raw: { ...state } };
+  const raw = { ...state };
+  delete raw[RESUME_KEY];
+  return { cursorField, cursor, raw };
 }
 
 /** A cursor in a state: a date (midnight UTC) or a date-time with `Z` or an offset (see STATE_CURSOR). */

@@ -1,3 +1,5 @@
+import { ConnectorError } from "../errors.js";
+
 /** A Salesforce error answer, as REST (`[{errorCode, message}]`) or Bulk 1.0 XML (`<exceptionCode>`) states it. */
 export class SalesforceApiError extends Error {
   constructor(
@@ -32,4 +34,20 @@ export function parseErrorBody(status: number, body: string, path: string): Sale
     return new SalesforceApiError(status, xmlCode, xmlMessage, path);
   }
   return new SalesforceApiError(status, `HTTP_${status}`, body.slice(0, 200).replace(/\s+/g, " "), path);
+}
+
+/**
+ * A 2xx answer that is not what Salesforce documents for the request: not CSV or JSON (a proxy's or a
+ * captive portal's HTML page), a paging header missing, fewer rows than the page says, a locator that
+ * repeats. Nothing of it is delivered; retry-policy.ts asks again with backoff, then fails the stream
+ * as transient.
+ */
+export class UnexpectedAnswerError extends ConnectorError {
+  constructor(
+    readonly detail: string,
+    readonly path: string,
+  ) {
+    super(`Salesforce's answer to ${path} was not usable: ${detail}`, "transient_error");
+    this.name = "UnexpectedAnswerError";
+  }
 }

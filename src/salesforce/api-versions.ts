@@ -1,11 +1,16 @@
-import type { SalesforceClient } from "./client.js";
 import { ConnectorError } from "../errors.js";
+
+/** What the lookup needs of SalesforceClient (a structural type: the client also asks it, on a version refusal). */
+export interface VersionsSource {
+  json<T>(path: string): Promise<T>;
+  readonly session: { readonly instanceUrl: string };
+}
 
 /**
  * The API versions the org serves, from its Versions resource (`GET /services/data/`:
  * `[{label, url, version}]`, no authentication needed, one request).
  */
-export async function servedApiVersions(client: SalesforceClient): Promise<string[]> {
+export async function servedApiVersions(client: VersionsSource): Promise<string[]> {
   const answer = await client.json<unknown>("/services/data/");
   const versions = Array.isArray(answer)
     ? answer.map((entry) => (entry as { version?: unknown } | null)?.version).filter((v) => typeof v === "string")

@@ -16,5 +16,14 @@ export async function connect(
   const session = await SalesforceSession.login(config, (refreshToken) =>
     output.configChanged(withRefreshToken(config.input, refreshToken)),
   );
-  return new SalesforceClient(session, config.spec.api_version, config.spec.api_quota_percent, output);
+  return new SalesforceClient(
+    session,
+    config.spec.api_version,
+    {
+      concurrency: config.spec.concurrency,
+      quotaPercent: config.spec.api_quota_percent,
+      quotaPercentPerSync: config.spec.api_quota_percent_per_sync,
+    },
+    output,
+  );
 }

@@ -2,6 +2,7 @@ import type { DescribeGlobalResult, DescribeSObjectResult } from "jsforce";
 import type { SalesforceClient } from "./client.js";
 import { parseErrorBody, SalesforceApiError } from "./api-error.js";
 import { chunk, mapWithConcurrency } from "../util/concurrency.js";
+import { isObject } from "../util/is-object.js";
 
 export type DescribeGlobalEntry = DescribeGlobalResult["sobjects"][number];
 
@@ -58,7 +59,19 @@ export async function describeObjects<R>(
         });
       if (sub.httpStatusCode >= 400)
         return use({ name, error: parseErrorBody(sub.httpStatusCode, JSON.stringify(sub.body), `describe ${name}`) });
-      return use({ name, describe: sub.body as DescribeSObjectResult });
+      // A describe answers `fields` (REST API Developer Guide, sObject Describe); without it nothing
+      // about the object can be known, so it is this object's error, not a crash later.
+      if (!isObject(sub.body) || !Array.isArray(sub.body.fields))
+        return use({
+          name,
+          error: new SalesforceApiError(
+            502,
+            "INVALID_DESCRIBE",
+            "its describe answer has no fields array",
+            `describe ${name}`,
+          ),
+        });
+      return use({ name, describe: sub.body as unknown as DescribeSObjectResult });
     });
   });
   return results.flat();

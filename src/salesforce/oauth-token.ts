@@ -1,4 +1,8 @@
 import { send } from "./http.js";
+import { isObject } from "../util/is-object.js";
+
+/** The code of a 200 JSON answer that does not parse (cut short on the way): worth another try. */
+export const OAUTH_CUT_SHORT = "OAUTH_ANSWER_CUT_SHORT";
 
 /** What `/services/oauth2/token` answers to every grant; `refresh_token` only where Salesforce issues one. */
 export interface OAuthTokenResponse {
@@ -33,15 +37,29 @@ export async function requestToken(loginUrl: string, params: Record<string, stri
     body: new URLSearchParams(params).toString(),
   });
   const text = await response.text();
+  // A successful answer may hold a token even when it is cut short or malformed: its text is never
+  // quoted in a message. Error answers hold none and are quoted (their start) to tell what answered.
+  const shown = (): string =>
+    response.ok
+      ? `${text.length} characters of ${response.header("content-type") ?? "no Content-Type"}`
+      : text.slice(0, 2000);
   let body: Partial<OAuthTokenResponse> & { error?: unknown; error_description?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new OAuthError(`ERROR_HTTP_${response.status}`, text.slice(0, 2000));
+    const json = /\bjson\b/i.test(response.header("content-type") ?? "");
+    if (response.ok && json) throw new OAuthError(OAUTH_CUT_SHORT, shown());
+    throw new OAuthError(`ERROR_HTTP_${response.status}`, shown());
   }
-  if (!response.ok || typeof body.access_token !== "string" || typeof body.instance_url !== "string") {
-    if (typeof body.error === "string") throw new OAuthError(body.error, String(body.error_description ?? ""));
-    throw new OAuthError(`ERROR_HTTP_${response.status}`, text.slice(0, 2000));
+  if (
+    !response.ok ||
+    !isObject(body) ||
+    typeof body.access_token !== "string" ||
+    typeof body.instance_url !== "string"
+  ) {
+    if (isObject(body) && typeof body.error === "string")
+      throw new OAuthError(body.error, String(body.error_description ?? ""));
+    throw new OAuthError(`ERROR_HTTP_${response.status}`, shown());
   }
   return body as OAuthTokenResponse;
 }

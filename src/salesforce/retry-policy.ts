@@ -2,7 +2,7 @@
 // the session and retry, or fail with a message a person can act on. SalesforceClient asks it after
 // every failed request, and the readers of streamed bodies (csv-results.ts) after a body cut short.
 import { ApiAllowanceError, ConnectorError } from "../errors.js";
-import { SalesforceApiError } from "./api-error.js";
+import { SalesforceApiError, UnexpectedAnswerError } from "./api-error.js";
 
 export type Decision = { action: "retry"; delayMs: number } | { action: "refresh" } | { action: "fail"; error: Error };
 
@@ -57,6 +57,9 @@ export function decide(failure: unknown, attempt: number, refreshed: boolean, se
     if (TRANSIENT_STATUS.has(failure.status) || failure.errorCode === "SERVER_UNAVAILABLE") return backoff();
     return { action: "fail", error: failure };
   }
+  // A page that is not what Salesforce documents (HTML, a paging header missing, rows short) is asked
+  // for again like a cut connection: a proxy's or a middlebox's answer usually passes.
+  if (failure instanceof UnexpectedAnswerError) return backoff();
   const code = networkCode(failure);
   if (code !== undefined) return backoff();
   return { action: "fail", error: failure instanceof Error ? failure : new Error(String(failure)) };

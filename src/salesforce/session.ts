@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import { ConnectorError } from "../errors.js";
 import { registerSecret } from "../protocol/redact.js";
 import { jwtAssertion } from "./jwt-assertion.js";
-import { requestToken, type OAuthTokenResponse } from "./oauth-token.js";
+import { OAUTH_CUT_SHORT, requestToken, type OAuthTokenResponse } from "./oauth-token.js";
 
 /** Called when Salesforce answers a refresh_token grant with a new refresh token (rotation). */
 export type RefreshTokenRotated = (refreshToken: string) => Promise<void>;
@@ -178,6 +178,13 @@ function loginError(error: unknown, config: Config): ConnectorError {
     return new ConnectorError(
       `Salesforce rejected the username/password login at ${where}: Invalid username, password, security token; or user locked out. Check the credentials and security_token.`,
       "config_error",
+    );
+  }
+  if (err.name === OAUTH_CUT_SHORT) {
+    return new ConnectorError(
+      `The login endpoint at ${where} answered JSON cut short (status 200, not a whole token answer). Run again; if it persists, a proxy between this machine and Salesforce is cutting answers.`,
+      "transient_error",
+      { internalMessage: err.message },
     );
   }
   const httpStatus = Number(/^ERROR_HTTP_(\d+)$/.exec(err.name)?.[1]);

@@ -10,6 +10,7 @@ import type {
 import type { Log } from "../log.js";
 import { configError } from "../errors.js";
 import { isObject } from "../util/is-object.js";
+import { CDC_DELETED_AT } from "../catalog/object-stream.js";
 
 export type Breadcrumb = string[];
 
@@ -82,7 +83,12 @@ function toSingerEntry(stream: AirbyteStream, isQueryStream: boolean): SingerCat
     streamMetadata["replication-method"] = INCREMENTAL;
     streamMetadata["replication-key"] = replicationKey;
   }
-  const automatic = new Set([...keyProperties, ...(replicationKey === undefined ? [] : [replicationKey])]);
+  // hard_deletes' marker is written by the connector, and a destination needs it to apply deletes.
+  const automatic = new Set([
+    ...keyProperties,
+    ...(replicationKey === undefined ? [] : [replicationKey]),
+    CDC_DELETED_AT,
+  ]);
   const properties = propertiesOf(stream.json_schema);
   const metadata: SingerMetadataEntry[] = [{ breadcrumb: [], metadata: streamMetadata }];
   for (const field of Object.keys(properties)) {
@@ -196,7 +202,12 @@ function selectStream(
   ).filter((key) => Object.hasOwn(schema.properties as object, key));
   const replication = replicationOf(tapStreamId, streamMeta, entry, validKeys ?? [], warn);
 
-  const automatic = new Set([...keyProperties, ...(validKeys ?? []), ...(replication.key ? [replication.key] : [])]);
+  const automatic = new Set([
+    ...keyProperties,
+    ...(validKeys ?? []),
+    ...(replication.key ? [replication.key] : []),
+    CDC_DELETED_AT,
+  ]);
   const properties: Record<string, unknown> = {};
   for (const [field, fieldSchema] of Object.entries(schema.properties)) {
     const fieldMeta = metadata.get(breadcrumbKey(["properties", field]));

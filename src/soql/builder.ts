@@ -49,13 +49,17 @@ export interface QuerySpec {
   /** Field paths to sort by, ascending. */
   orderBy?: readonly string[] | undefined;
   limit?: number | undefined;
+  /** `field IN ('id1', ...)`: a child object read for a group of its parent's Ids. */
+  idsIn?: { field: string; ids: readonly string[] } | undefined;
 }
+
+const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 /**
  * `SELECT f1, f2 FROM Object [WHERE (userFilter) AND Cursor >= from AND Cursor < to]
  * [ORDER BY f ASC] [LIMIT n]`.
  */
-export function buildQuery({ object, fields, userFilter, window, orderBy, limit }: QuerySpec): string {
+export function buildQuery({ object, fields, userFilter, window, orderBy, limit, idsIn }: QuerySpec): string {
   if (!isSalesforceIdentifier(object)) {
     throw configError(`'${object}' is not a Salesforce object name. Remove it from the catalog or run discover again.`);
   }
@@ -79,6 +83,13 @@ export function buildQuery({ object, fields, userFilter, window, orderBy, limit 
   if (filter) {
     checkUserFilter(object, filter);
     conditions.push(`(${filter})`);
+  }
+  if (idsIn) {
+    if (!isSalesforceIdentifier(idsIn.field) || idsIn.ids.length === 0)
+      throw new Error(`buildQuery: no Ids or a bad field for ${object}.${idsIn.field} IN (...)`);
+    for (const id of idsIn.ids)
+      if (!RECORD_ID.test(id)) throw new Error(`buildQuery: ${JSON.stringify(id)} is not a record Id`);
+    conditions.push(`${idsIn.field} IN (${idsIn.ids.map(soqlString).join(", ")})`);
   }
   if (window) {
     if (!isFieldPath(window.cursorField)) {
@@ -134,9 +145,9 @@ const CLAUSE_PAIRS = new Set(["ORDER", "GROUP"]);
  * parentheses, closed quotes, and no clause keywords outside string literals. The lexer runs in
  * structure mode: anything else (a function, a semi-join, a literal) is Salesforce's to judge.
  */
-function checkUserFilter(object: string, filter: string): void {
+function checkUserFilter(object: string, filter: string, field = "object_filters"): void {
   const fail = (problem: string): never => {
-    throw configError(`object_filters for '${object}': ${problem}. Fix the condition in the config (object_filters).`);
+    throw configError(`${field} for '${object}': ${problem}. Fix the condition in the config (${field}).`);
   };
   const lexer = new Lexer(filter, () => fail("it cannot be read"), "structure");
   let depth = 0;
@@ -147,6 +158,9 @@ function checkUserFilter(object: string, filter: string): void {
     if (token.kind === "unclosed") fail("a quote (') is not closed");
     if (token.kind === "other" && token.text === '"')
       fail('SOQL strings use single quotes; a double quote (") may appear only inside one');
+    // One query, one statement: outside a string a semicolon could only start another.
+    if (token.kind === "other" && token.text === ";")
+      fail("a semicolon (;) outside a quoted string is not SOQL; it must be one condition");
     if (token.kind === "(") depth++;
     if (token.kind === ")" && --depth < 0) fail("a closing parenthesis has no opening one");
     if (token.kind === "string") continue;
@@ -155,6 +169,16 @@ function checkUserFilter(object: string, filter: string): void {
   }
   if (depth > 0) fail("a parenthesis is not closed");
   if (clause) fail(`it contains ${clause}; it must be a condition only (what follows WHERE)`);
+}
+
+/**
+ * Every object_filters condition checked as buildQuery will check it, before any request: a read or a
+ * check refuses a bad one up front (config_error naming `object_filters.N.where` and the object).
+ */
+export function checkObjectFilterSyntax(filters: ReadonlyArray<{ object: string; where: string }>): void {
+  for (const [index, { object, where }] of filters.entries()) {
+    if (where.trim() !== "") checkUserFilter(object, where, `object_filters.${index}.where`);
+  }
 }
 
 /** LIMIT, OFFSET or HAVING as a word of a name (`Owner.Limit` too), or ORDER BY / GROUP BY across two. */

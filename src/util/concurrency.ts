@@ -62,3 +62,42 @@ export class TaskPool {
     }
   }
 }
+
+/**
+ * Counting semaphore: `acquire()` waits for one of `permits` and resolves to its release function
+ * (idempotent). Waiters are served in arrival order.
+ */
+export class Semaphore {
+  private available: number;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly permits: number) {
+    if (!Number.isSafeInteger(permits) || permits < 1)
+      throw new Error(`Semaphore: permits must be >= 1, got ${permits}`);
+    this.available = permits;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.available > 0) this.available--;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      // The permit passes straight to the next waiter, so a newcomer cannot overtake it.
+      if (next) next();
+      else this.available++;
+    };
+  }
+
+  /** Runs `task` holding one permit. */
+  async use<T>(task: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+}

@@ -75,10 +75,13 @@ export interface Window {
 
 /** Whether year-month-day names a day of the Gregorian calendar (month 1-12). */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
+  if (!(month >= 1 && month <= 12 && day >= 1)) return false;
+  if (month !== 2) return day <= DAYS_IN_MONTH[month - 1]!;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return day <= (leap ? 29 : 28);
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const SALESFORCE_TIME = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?Z?$/;
 
@@ -96,4 +99,28 @@ export function normalizeTime(text: string): string | undefined {
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
   const millis = fraction.slice(0, 3).padEnd(3, "0");
   return `${hour}:${minute}:${second}${millis === "000" ? "" : `.${millis}`}`;
+}
+
+/**
+ * A Salesforce date (both APIs write YYYY-MM-DD) when it names a real calendar day; undefined
+ * otherwise. By character codes: it runs for every date cell, and a regex with slices cost a third
+ * of a record's conversion time (measured).
+ */
+export function normalizeDate(text: string): string | undefined {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  return year >= 0 && month >= 0 && day >= 0 && isCalendarDate(year, month, day) ? text : undefined;
+}
+
+/** The number written by text[from, to) in decimal digits; -1 when one is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }

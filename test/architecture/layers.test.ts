@@ -17,10 +17,10 @@ describe("layering of src/ (README Layout)", () => {
 
   it("fails on a planted upward import, naming the file and both units", () => {
     const tree = planted({
-      "util/concurrency.ts": `import type { SyncContext } from "../read/sync.js";\n${sources.get("util/concurrency.ts")}`,
+      "util/concurrency.ts": `import type { SyncContext } from "../read/scheduler.js";\n${sources.get("util/concurrency.ts")}`,
     });
     expect(layeringViolations(tree)).toContain(
-      "util/concurrency.ts imports read/sync.ts: util/ may not import read/ (a higher layer)",
+      "util/concurrency.ts imports read/scheduler.ts: util/ may not import read/ (a higher layer)",
     );
   });
 

@@ -28,6 +28,16 @@ describe("objectExclusionReason", () => {
     expect(objectExclusionReason(queryable(name))).toBe(reason);
   });
 
+  it("keeps a filter-requiring child object when its parent is queryable (read through the parent's Ids)", () => {
+    const org = new Set(["Account", "ContentDocument"]);
+    expect(objectExclusionReason(queryable("ContentDocumentLink"), org)).toBeUndefined();
+    expect(objectExclusionReason(queryable("IdeaComment"), org)).toBe(EXCLUSION_REASONS.mandatoryFilter);
+    expect(objectExclusionReason(queryable("IdeaComment"), new Set(["Idea"]))).toBeUndefined();
+    expect(objectExclusionReason({ name: "ContentDocumentLink", queryable: false }, org)).toBe(
+      EXCLUSION_REASONS.notQueryable,
+    );
+  });
+
   it("drops whatever describeGlobal marks not queryable", () => {
     expect(objectExclusionReason({ name: "Account", queryable: false })).toBe(EXCLUSION_REASONS.notQueryable);
   });

@@ -216,3 +216,22 @@ describe("buildObjectStream annotations and edge cases", () => {
     ).toEqual(["A", "B"]);
   });
 });
+
+describe("field names that are not Salesforce identifiers (issue 13 point 13)", () => {
+  it("are left out of the stream with one warning naming the object and the fields", () => {
+    const { properties, warnings, stream } = build({
+      name: "Hostile__c",
+      fields: [
+        idField,
+        { name: "Status__c, (SELECT Id FROM User)", type: "string" },
+        { name: "Bad Name", type: "base64" },
+        datetime("SystemModstamp"),
+      ],
+    });
+    expect(Object.keys(properties)).toEqual(["Id", "SystemModstamp"]);
+    expect(bulkUnsupportedFields(stream)).toEqual([]);
+    expect(warnings).toEqual([
+      'Object Hostile__c: left out 2 field(s) whose names are not Salesforce field names: "Status__c, (SELECT Id FROM User)", "Bad Name".',
+    ]);
+  });
+});

@@ -126,7 +126,9 @@ describe("bulk_api.max_records", () => {
 
   it("2147483647 works and is sent as digits", async () => {
     fake.resetCounts();
-    const run = await read(baseConfig(fake, { bulk_api: { version: "2.0", max_records: 2_147_483_647 } }));
+    const run = await read(
+      baseConfig(fake, { bulk_threshold: 0, bulk_api: { version: "2.0", max_records: 2_147_483_647 } }),
+    );
     expect(run.code).toBe(0);
     expect(records(run, "Widget__c")).toHaveLength(30);
     const pages = fake.requests.filter((r) => r.kind === "bulk2_results");

@@ -205,7 +205,8 @@ describe("JWT bearer login", () => {
   });
 
   it("a session that expires mid-read is renewed with a newly signed assertion and the read goes on", async () => {
-    const config = jwtConfig(fake, {}, { bulk_api: { version: "2.0", max_records: 100 } });
+    // bulk_threshold 0: through Bulk, so the session expires between its results pages.
+    const config = jwtConfig(fake, {}, { bulk_api: { version: "2.0", max_records: 100 }, bulk_threshold: 0 });
     const { catalog } = await widgetCatalog(config);
     fake.resetCounts();
     fake.inject({ kind: "bulk2_results", type: "invalid_session", after: 1 });
@@ -410,7 +411,8 @@ describe("refresh token rotation", () => {
     rotating.inject({ kind: "bulk2_results", type: "invalid_session", after: 1 });
     let run: CliRun;
     try {
-      run = await readWith(current, catalog);
+      // bulk_threshold 0: through Bulk, so the session expires between its results pages.
+      run = await readWith({ ...current, bulk_threshold: 0 }, catalog);
     } finally {
       rotating.clearFaults();
     }

@@ -181,7 +181,8 @@ describe("read query streams", () => {
     mode: "full_refresh" | "incremental",
     state?: unknown,
   ) {
-    const config = queryConfig(fake, extra);
+    // These compare the Bulk paths: bulk_threshold 0 reads everything Bulk can serve through Bulk.
+    const config = queryConfig(fake, { bulk_threshold: 0, ...extra });
     const { streams } = await discover(config);
     return readOnce(config, catalogFor(streams, { deals: mode }), state);
   }
@@ -225,8 +226,10 @@ describe("read query streams", () => {
     expect(withoutEmittedAt(v1)).toEqual(withoutEmittedAt(v2));
     expect(withoutEmittedAt(rest)).toEqual(withoutEmittedAt(v2));
     // The same windows end in the same cursors (the last one depends on each run's start time).
+    // Checkpoints of a Bulk job under way (`__resume`) depend on the API and are left out.
     const cursors = (run: CliRun) =>
       states(run)
+        .filter((s) => !("__resume" in s.stream.stream_state))
         .slice(0, -1)
         .map((s) => s.stream.stream_state.SystemModstamp);
     expect(cursors(v1)).toEqual(cursors(v2));

@@ -50,7 +50,7 @@ async function read(
     state?: unknown;
   } = {},
 ): Promise<CliRun> {
-  const config = baseConfig(fake, { bulk_api: bulk1(options.bulk), ...options.config });
+  const config = baseConfig(fake, { bulk_threshold: 0, bulk_api: bulk1(options.bulk), ...options.config });
   const catalog = await configuredCatalog(config, { [object]: options.mode ?? "full_refresh" });
   fake.resetCounts();
   const run = await readOnce(config, catalog, options.state);
@@ -116,7 +116,8 @@ describe("Bulk 1.0 with PK chunking", () => {
     expect(run.code).toBe(1);
     const [error] = traceErrors(run);
     expect(error?.message).toMatch(/Failed to write query result/);
-    expect(states(run)).toEqual([]);
+    // Only checkpoints of the rows delivered (resumable full refresh), never the stream's completion.
+    expect(states(run).every((s) => Object.keys(s.stream.stream_state).join() === "__resume")).toBe(true);
   });
 
   it("a single batch that times out is run again with PK chunking", async () => {

@@ -58,7 +58,7 @@ function streamStatuses(run: CliRun, stream: string): string[] {
 
 describe("full refresh through Bulk 2.0", () => {
   it("returns each live Id exactly once with typed values, with statuses and an estimate", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
     const run = await read(config, catalog);
     expect(traceErrors(run)).toEqual([]);
@@ -88,7 +88,7 @@ describe("full refresh through Bulk 2.0", () => {
   });
 
   it("selects only the catalog's fields and asks for gzip", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = (await configuredCatalog(config, { Widget__c: "full_refresh" })) as {
       streams: Array<{ stream: { json_schema: { properties: Record<string, unknown> } } }>;
     };
@@ -106,7 +106,7 @@ describe("full refresh through Bulk 2.0", () => {
   });
 
   it("pages 25,000 rows by maxRecords=1000 and locator, each page's header handled", async () => {
-    const config = baseConfig(fake, { bulk_api: { version: "2.0", max_records: 1000 } });
+    const config = baseConfig(fake, { bulk_threshold: 0, bulk_api: { version: "2.0", max_records: 1000 } });
     const catalog = await configuredCatalog(config, { Big__c: "full_refresh" });
     fake.resetCounts();
     const run = await read(config, catalog);
@@ -120,7 +120,7 @@ describe("full refresh through Bulk 2.0", () => {
   });
 
   it("keeps quoted multiline text intact", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
     const run = await read(config, catalog);
     const byId = new Map([...fake.records("Widget__c")].map((r) => [r.Id, r]));
@@ -132,7 +132,7 @@ describe("full refresh through Bulk 2.0", () => {
 
 describe("incremental through Bulk 2.0", () => {
   it("sync 2 after 50 updates, 10 inserts and 5 deletes returns exactly those (deletes under query_all)", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P365D", source_action: "query_all" });
+    const config = baseConfig(fake, { bulk_threshold: 0, stream_slice_step: "P365D", source_action: "query_all" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     const first = await read(config, catalog);
     expect(first.code).toBe(0);
@@ -173,7 +173,7 @@ describe("incremental through Bulk 2.0", () => {
   });
 
   it("without query_all, deleted records are not returned", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P365D" });
+    const config = baseConfig(fake, { bulk_threshold: 0, stream_slice_step: "P365D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     const run = await read(config, catalog);
     expect(records(run).some((r) => r.IsDeleted === true)).toBe(false);
@@ -181,7 +181,7 @@ describe("incremental through Bulk 2.0", () => {
   });
 
   it("a state far in the future returns no records and keeps that state", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     const future = "2099-01-01T00:00:00.000Z";
     const state = [
@@ -199,7 +199,7 @@ describe("incremental through Bulk 2.0", () => {
   });
 
   it("accepts a LEGACY state object keyed by stream name", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     const run = await read(config, catalog, { Widget__c: { SystemModstamp: "2099-01-01T00:00:00Z" } });
     expect(run.code).toBe(0);
@@ -209,7 +209,7 @@ describe("incremental through Bulk 2.0", () => {
 
 describe("planning", () => {
   it("describes the configured objects through one Composite call and drops a field deleted since discovery with a WARN", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = (await configuredCatalog(config, { Widget__c: "full_refresh", Big__c: "full_refresh" })) as {
       streams: Array<{ stream: { json_schema: { properties: Record<string, unknown> } } }>;
     };
@@ -231,7 +231,7 @@ describe("planning", () => {
   });
 
   it("an interrupted sync resumes at its last finished window and together they deliver every record", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P90D" });
+    const config = baseConfig(fake, { bulk_threshold: 0, stream_slice_step: "P90D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     fake.inject({ kind: "bulk2_results", type: "http503", after: 5, times: Infinity });
     let first: CliRun;
@@ -254,7 +254,7 @@ describe("planning", () => {
 
 describe("first sync", () => {
   it("starts at the first change after start_date instead of reading empty windows", async () => {
-    const config = baseConfig(fake, { start_date: "2000-01-01", stream_slice_step: "P30D" });
+    const config = baseConfig(fake, { bulk_threshold: 0, start_date: "2000-01-01", stream_slice_step: "P30D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     fake.resetCounts();
     const run = await read(config, catalog);
@@ -272,7 +272,7 @@ describe("first sync", () => {
   });
 
   it("an object with no change since start_date costs one call and saves the sync's end as state", async () => {
-    const config = baseConfig(fake, { start_date: "2026-06-01" }); // Big__c's rows all changed before 2026
+    const config = baseConfig(fake, { bulk_threshold: 0, start_date: "2026-06-01" }); // Big__c's rows all changed before 2026
     const catalog = await configuredCatalog(config, { Big__c: "incremental" });
     fake.resetCounts();
     const before = Date.now();
@@ -290,7 +290,7 @@ describe("faults", () => {
     fault: Parameters<FakeSalesforce["inject"]>[0],
     options: Record<string, unknown> = {},
   ): Promise<CliRun> {
-    const config = baseConfig(fake, { bulk_api: { version: "2.0", max_records: 500 }, ...options });
+    const config = baseConfig(fake, { bulk_threshold: 0, bulk_api: { version: "2.0", max_records: 500 }, ...options });
     const catalog = await configuredCatalog(config, { Widget__c: "full_refresh" });
     fake.resetCounts();
     fake.inject(fault);
@@ -339,7 +339,7 @@ describe("faults", () => {
   });
 
   it("a persistent fault ends in a TRACE error with no STATE past the last complete window", async () => {
-    const config = baseConfig(fake, { stream_slice_step: "P90D" });
+    const config = baseConfig(fake, { bulk_threshold: 0, stream_slice_step: "P90D" });
     const catalog = await configuredCatalog(config, { Widget__c: "incremental" });
     fake.resetCounts();
     fake.inject({ kind: "bulk2_results", type: "http503", after: 4, times: Infinity });
@@ -367,7 +367,7 @@ describe("faults", () => {
 
 describe("REST where Bulk cannot serve", () => {
   it("falls back to REST when Salesforce says the object is not supported by the Bulk API", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { NoBulk__c: "full_refresh" });
     fake.resetCounts();
     const run = await read(config, catalog);
@@ -380,7 +380,7 @@ describe("REST where Bulk cannot serve", () => {
   });
 
   it("reads a stream selecting a compound address field through REST, as the log says", async () => {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = await configuredCatalog(config, { Account: "incremental" });
     fake.resetCounts();
     const run = await read(config, catalog);
@@ -401,7 +401,7 @@ describe("bad input fails before any Bulk job", () => {
     }>;
   }
   async function expectConfigError(mutate: (catalog: EditableCatalog) => void, pattern: RegExp, state?: unknown) {
-    const config = baseConfig(fake);
+    const config = baseConfig(fake, { bulk_threshold: 0 });
     const catalog = (await configuredCatalog(config, { Widget__c: "incremental" })) as EditableCatalog;
     mutate(catalog);
     fake.resetCounts();

@@ -30,7 +30,11 @@ beforeAll(async () => {
     // Each results page answers after 250 ms, as a real org's do: the read lasts several seconds.
     bulk2ResultsLatencyMs: 250,
   });
-  config = baseConfig(fake, { stream_slice_step: "P365D", bulk_api: { version: "2.0", max_records: 10_000 } });
+  config = baseConfig(fake, {
+    bulk_threshold: 0,
+    stream_slice_step: "P365D",
+    bulk_api: { version: "2.0", max_records: 10_000 },
+  });
   catalog = await configuredCatalog(config, { Progress_A__c: "full_refresh", Progress_B__c: "incremental" });
 }, 120_000);
 afterAll(() => fake.stop());

@@ -29,6 +29,7 @@ beforeAll(async () => {
   fake = await startFakeSalesforce({ extraObjects: [widgetObject(300)], bulk2ResultsLatencyMs: PAGE_LATENCY_MS });
   // Two windows over the fake's 2023-2025 data (2023-2024, 2025 on), one results page each.
   config = baseConfig(fake, {
+    bulk_threshold: 0,
     streams_criteria: [{ criteria: "exacts", value: STREAM }],
     start_date: "2023-01-01",
     stream_slice_step: "P730D",

@@ -288,7 +288,8 @@ describe("--discover", () => {
 });
 
 describe("sync", () => {
-  const config = () => baseConfig(fake, { stream_slice_step: "P365D" });
+  // These assert the Bulk jobs a sync runs: bulk_threshold 0 reads through Bulk whatever the size.
+  const config = () => baseConfig(fake, { stream_slice_step: "P365D", bulk_threshold: 0 });
   const widgetFields = ["Name", "Amount__c"];
   const gadgetFields = ["Quantity__c"];
 

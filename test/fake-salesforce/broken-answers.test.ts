@@ -184,6 +184,30 @@ describe("Bulk 2.0 paging headers", () => {
     expect(parseCsv(await full.text()).slice(1, 26)).toEqual(rows.slice(1));
   });
 
+  it("short_page on a Bulk 1.0 result file: the file ends cleanly after half its rows", async () => {
+    const token = await login(fake);
+    const { resultUrls } = await runBulk1Job(fake, token, "Place__c", `SELECT ${PLACE_COLUMNS} FROM Place__c`);
+    const get = (): Promise<Response> => fetch(resultUrls[0]!, { headers: { "X-SFDC-Session": token } });
+    fake.inject({ kind: "bulk1_result", type: "short_page" });
+    const cut = await get();
+    expect(cut.headers.get("content-type")).toMatch(/^text\/csv/);
+    const text = await cut.text();
+    expect(text.endsWith("\n")).toBe(true);
+    const rows = parseCsv(text);
+    expect(rows).toHaveLength(1 + Math.floor(ROWS / 2));
+    expect(parseCsv(await (await get()).text()).slice(0, rows.length)).toEqual(rows);
+  });
+
+  it("wrong_header: a text/csv page whose first header column is Unexpected__c", async () => {
+    const id = await runBulkJob(a, `SELECT ${PLACE_COLUMNS} FROM Place__c`);
+    fake.inject({ kind: "bulk2_results", type: "wrong_header" });
+    const page = await bulkPage(id);
+    expect(page.headers.get("content-type")).toMatch(/^text\/csv/);
+    const rows = parseCsv(await page.text());
+    expect(rows[0]).toEqual(["Unexpected__c", ...PLACE_COLUMNS.split(", ").slice(1)]);
+    expect(rows).toHaveLength(51);
+  });
+
   it("no_record_count: the header is missing, the page is complete", async () => {
     const id = await runBulkJob(a, `SELECT ${PLACE_COLUMNS} FROM Place__c`);
     fake.inject({ kind: "bulk2_results", type: "no_record_count" });

@@ -600,4 +600,25 @@ describe("Bulk API 1.0 through jsforce", () => {
     expect(opened.jobInfo.id).toMatch(/^750/);
     expect(fake.count("oauth_token")).toBe(before + 1);
   });
+  it("a later session lists a job's batches and reads their results; forgetJobs() makes the job unknown", async () => {
+    const jobId = await createJob("Chunky__c", { pk: "chunkSize=5000" });
+    await addBatch(jobId, "SELECT Id FROM Chunky__c");
+    const list = await waitForBatches(jobId);
+    const later = await login(fake);
+    const again = await (await call("GET", `/job/${jobId}/batch`, { token: later })).text();
+    expect(blocks(again, "batchInfo").map((b) => tag(b, "id"))).toEqual(list.map((b) => b.id));
+    const chunk = list[1]!;
+    const results = await (await call("GET", `/job/${jobId}/batch/${chunk.id}/result`, { token: later })).text();
+    const resultId = tag(results, "result")!;
+    const file = await call("GET", `/job/${jobId}/batch/${chunk.id}/result/${resultId}`, { token: later });
+    expect(file.status).toBe(200);
+    expect(parseCsv(await file.text())).toHaveLength(5001);
+
+    expect(fake.forgetJobs()).toBeGreaterThan(0);
+    for (const path of [`/job/${jobId}`, `/job/${jobId}/batch`, `/job/${jobId}/batch/${chunk.id}/result/${resultId}`]) {
+      const gone = await call("GET", path, { token: later });
+      expect(gone.status).toBe(400);
+      expect(tag(await gone.text(), "exceptionCode")).toBe("InvalidJob");
+    }
+  });
 });

@@ -219,4 +219,28 @@ describe("Bulk API 2.0 query jobs", () => {
     expect((await a.get(`/jobs/query/${id}`)).status).toBe(404);
     expect(fake.count("bulk2_delete")).toBe(1);
   });
+  it("a later session reads a job's pages from any locator; forgetJobs() deletes jobs as Salesforce's 7-day cleanup does", async () => {
+    const id = await runBulkJob(a, "SELECT Id, Name FROM Big__c");
+    const whole = await readAllPages(id, 5000);
+    // A new login (a restarted connector) continues at page 3's locator with the same maxRecords.
+    const later = await api(fake);
+    const page3 = await later.get(`/jobs/query/${id}/results?maxRecords=5000&locator=${whole.locators[1]}`);
+    expect(page3.status).toBe(200);
+    expect(parseCsv(await page3.text())).toEqual(whole.pages[2]);
+    expect(page3.headers.get("sforce-locator")).toBe(whole.locators[2]);
+    expect((await later.json<any>(`/jobs/query/${id}`)).state).toBe("JobComplete");
+
+    const open = fake.activity().openBulkJobs;
+    expect(fake.forgetJobs()).toBeGreaterThan(0);
+    expect(fake.activity().openBulkJobs).toBe(0);
+    expect(open).toBeGreaterThan(0);
+    for (const path of [`/jobs/query/${id}`, `/jobs/query/${id}/results?locator=${whole.locators[1]}`]) {
+      const gone = await later.get(path);
+      expect(gone.status).toBe(404);
+      expect(((await gone.json()) as any)[0]).toEqual({
+        errorCode: "NOT_FOUND",
+        message: "The requested resource does not exist",
+      });
+    }
+  });
 });

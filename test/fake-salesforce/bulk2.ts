@@ -239,7 +239,8 @@ export async function jobResults(ctx: Ctx): Promise<Result> {
         if (
           !(await emit(
             csvLine(
-              plan.columns.map((c) => c.column),
+              // `wrong_header`: a CSV page whose header is not the query's (a proxy's or another job's page).
+              plan.columns.map((c, i) => (ctx.fault === "wrong_header" && i === 0 ? "Unexpected__c" : c.column)),
               delimiter,
               eol,
             ),

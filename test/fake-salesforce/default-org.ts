@@ -8,6 +8,13 @@ import type { FakeFieldSpec, FakeObjectSpec } from "./types.js";
 
 const DEFAULT_RECORDS = 50;
 
+/** Salesforce's refusal of a ContentDocumentLink query without a filter on one of these fields. */
+export const CONTENT_DOCUMENT_LINK_FILTER = {
+  fields: ["Id", "ContentDocumentId", "LinkedEntityId"],
+  message:
+    "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.",
+};
+
 const system = (opts: { modstamp?: boolean; lastModified?: boolean; deleted?: boolean } = {}): FakeFieldSpec[] => [
   ...(opts.deleted === false ? [] : [{ name: "IsDeleted", type: "boolean" }]),
   { name: "CreatedDate", type: "datetime" },
@@ -266,11 +273,7 @@ export function defaultObjects(useReference = true): ObjectSpecInternal[] {
         { name: "Visibility", type: "picklist" },
       ],
       globalAttributes: { keyPrefix: "06A" },
-      requiredFilter: {
-        fields: ["Id", "ContentDocumentId", "LinkedEntityId"],
-        message:
-          "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.",
-      },
+      requiredFilter: CONTENT_DOCUMENT_LINK_FILTER,
       records: 10,
     },
     {

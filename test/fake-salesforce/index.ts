@@ -32,16 +32,21 @@ export type {
 export { buildOrgWithObjects, defaultObjects };
 export { allTypesFields } from "./default-org.js";
 export {
+  buildContentDocuments,
+  buildFormulaObject,
   buildManySmallObjects,
   buildTiedStampsObject,
   buildWideObject,
   updateRowsPerObject,
+  type ContentDocumentsOptions,
+  type FormulaObjectOptions,
   type ManySmallOptions,
   type TiedStampsOptions,
 } from "./scenario-orgs.js";
 export { MAX_URI_AND_HEADER_BYTES } from "./request-limits.js";
 export { ALL_FIELD_TYPES } from "./describe-builder.js";
 export { GENERATED_FROM, GENERATED_UNTIL } from "./generate.js";
+export { DELETE_LOG_DAYS } from "./deleted.js";
 
 const ORG_ID = makeId("00D", 424_242);
 
@@ -84,6 +89,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       bulk1PollsUntilComplete: options.bulk1PollsUntilComplete ?? defaultPolls,
       bulk1ResultFileRows: options.bulk1ResultFileRows ?? 50_000,
       restBatchSize: options.restBatchSize ?? 2000,
+      deletedIdLimit: options.deletedIdLimit ?? 600_000,
       now,
       requestLatencyMs: options.requestLatencyMs ?? 0,
       authLatencyMs: options.authLatencyMs ?? options.requestLatencyMs ?? 0,
@@ -145,16 +151,26 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     inject: (fault) => state.faults.inject(fault),
     clearFaults: () => state.faults.clear(),
     expireSessions: () => state.sessions.expireAll(),
+    forgetJobs() {
+      const forgotten = state.jobs.size + state.bulk1Jobs.size;
+      for (const id of state.jobs.keys()) state.activity.jobReleased("bulk2", id);
+      for (const job of state.bulk1Jobs.values()) state.activity.jobReleased("bulk1", job.id);
+      state.jobs.clear();
+      state.bulk1Jobs.clear();
+      return forgotten;
+    },
     setApiDisabled(disabled) {
       state.apiDisabled = disabled;
     },
     *records(object) {
       const obj = org.require(object);
-      for (let i = 0; i < obj.store.size; i++) yield obj.store.row(i);
+      for (let i = 0; i < obj.store.size; i++) if (obj.store.existsAt(i)) yield obj.store.row(i);
     },
     update: (object, ids, changes) => org.update(object, ids, changes),
     insert: (object, rows) => org.insert(object, rows),
     delete: (object, ids) => org.delete(object, ids),
+    hardDelete: (object, ids) => org.hardDelete(object, ids),
+    recalculate: (object, ids, values) => org.recalculate(object, ids, values),
     stop: () => server.close(),
   };
   return fake;

@@ -53,6 +53,15 @@ export interface ObjectModel {
   store: RecordStore;
   /** Last mutation timestamp (ms) given to this object. */
   lastStamp: number;
+  /** The delete log the deleted-records resource reads: one entry per deletion, in time order. */
+  deletions: DeletionEntry[];
+}
+
+/** One entry of an object's delete log (soft delete to the recycle bin, or hard delete). */
+export interface DeletionEntry {
+  id: string;
+  /** Epoch ms: the record's SystemModstamp when it was deleted ("obtained using the SystemModstamp"). */
+  deletedAt: number;
 }
 
 export interface ObjectSpecInternal extends FakeObjectSpec {
@@ -189,12 +198,47 @@ export class Org {
     });
   }
 
+  /** Soft delete: to the recycle bin, still read by queryAll (IsDeleted = true), logged for getDeleted. */
   delete(name: string, ids: string[]): void {
     const obj = this.require(name);
     const indexes = ids.map((id) => this.indexFor(obj, id));
     const version = ++this.version;
     const stamp = this.nextStamp(obj);
-    for (const i of indexes) obj.store.patch(i, { IsDeleted: true, ...this.stampValues(obj, stamp) }, version);
+    for (const i of indexes) {
+      obj.store.patch(i, { IsDeleted: true, ...this.stampValues(obj, stamp) }, version);
+      obj.deletions.push({ id: obj.store.idOf(i), deletedAt: Date.parse(stamp) });
+    }
+  }
+
+  /**
+   * Hard delete (or a soft-deleted row's recycle bin emptied): the row is gone from query and queryAll;
+   * only the delete log still names it. A row already in the recycle bin keeps its first deletion date.
+   */
+  hardDelete(name: string, ids: string[]): void {
+    const obj = this.require(name);
+    const indexes = ids.map((id) => this.indexFor(obj, id));
+    const version = ++this.version;
+    const stamp = this.nextStamp(obj);
+    for (const i of indexes) {
+      if (!obj.store.isDeleted(i)) obj.deletions.push({ id: obj.store.idOf(i), deletedAt: Date.parse(stamp) });
+      obj.store.purge(i, version);
+    }
+  }
+
+  /**
+   * New values of formula fields (describe `calculated: true`), as when a related record or the date
+   * changes: Salesforce computes formulas when they are read, so SystemModstamp does not move.
+   */
+  recalculate(name: string, ids: string[], values: Record<string, unknown>): void {
+    const obj = this.require(name);
+    const row = this.canonicalRow(obj, values);
+    for (const field of Object.keys(row)) {
+      if (obj.fieldsByLower.get(field.toLowerCase())?.describe.calculated !== true)
+        throw new Error(`fake-salesforce: ${obj.name}.${field} is not a formula field (calculated: true)`);
+    }
+    const indexes = ids.map((id) => this.indexFor(obj, id));
+    const version = ++this.version;
+    for (const i of indexes) obj.store.patch(i, row, version);
   }
 
   private stampValues(obj: ObjectModel, stamp: string): Record<string, unknown> {
@@ -254,6 +298,7 @@ export class Org {
       describeOmitsFields: spec.describeOmitsFields === true,
       requiredFilter: spec.requiredFilter,
       lastStamp: 0,
+      deletions: [],
     } as Omit<ObjectModel, "store"> as ObjectModel;
     const base =
       typeof spec.records === "function"

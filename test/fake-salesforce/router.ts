@@ -19,6 +19,7 @@ import {
 import { abortJob, createJob, deleteJob, jobResults, jobStatus, listJobs } from "./bulk2.js";
 import { batchWeight, composite, compositeBatch } from "./composite.js";
 import { describeGlobal, describeObject, sobjectInfo } from "./describe.js";
+import { getDeleted } from "./deleted.js";
 import type { ApiError } from "./errors.js";
 import type { Ctx, Handler, Result } from "./http.js";
 import { limits } from "./limits.js";
@@ -117,6 +118,7 @@ export const ROUTES: Route[] = [
   data("GET", /^\/sobjects\/?$/, "describe_global", describeGlobal, { composite: true }),
   data("GET", /^\/sobjects\/([^/]+)\/describe\/?$/, "describe", describeObject, { composite: true }),
   data("GET", /^\/sobjects\/([^/]+)\/?$/, "other", sobjectInfo, { composite: true }),
+  data("GET", /^\/sobjects\/([^/]+)\/deleted\/?$/, "get_deleted", getDeleted, { composite: true }),
   data("GET", /^\/limits\/?$/, "limits", limits, { composite: true }),
   data("POST", /^\/composite\/?$/, "composite", composite),
   data("POST", /^\/composite\/batch\/?$/, "composite_batch", compositeBatch, { weight: batchWeight }),

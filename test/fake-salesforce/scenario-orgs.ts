@@ -1,7 +1,9 @@
 // Orgs for the sync-engine scenarios: many small custom objects whose changes spread over the last
 // N days (the `many-small` benchmark), a wide object whose full REST SELECT does not fit in a URI,
 // and the "N updates per object" step between syncs.
-import { hashString, mix } from "./ids.js";
+import { CONTENT_DOCUMENT_LINK_FILTER } from "./default-org.js";
+import { hashString, makeId, mix } from "./ids.js";
+import type { ObjectSpecInternal } from "./org.js";
 import type { FakeFieldSpec, FakeObjectSpec, FakeSalesforce } from "./types.js";
 
 const DAY_MS = 86_400_000;
@@ -150,6 +152,155 @@ export function buildTiedStampsObject(options: TiedStampsOptions = {}): FakeObje
       Array.from({ length: rows }, (_, i) => {
         const stamp = isoSeconds(stampOf(i));
         return { Name: `Tied row ${i}`, CreatedDate: stamp, LastModifiedDate: stamp, SystemModstamp: stamp };
+      }),
+  };
+}
+
+export interface ContentDocumentsOptions {
+  /** Default 500. */
+  documents?: number;
+  /** ContentDocumentLink rows per document (each document shared with this many records); default 2. */
+  linksPerDocument?: number;
+  /** Stamps fall in the `days` days before `now`; defaults 30 and Date.now(). */
+  days?: number;
+  now?: number;
+}
+
+/**
+ * Files: `documents` ContentDocument rows (key prefix 069) and `linksPerDocument` ContentDocumentLink
+ * rows (06A) per document, linked to Accounts (001...) by LinkedEntityId. ContentDocumentLink refuses a
+ * query without a filter on Id, ContentDocumentId or LinkedEntityId, as Salesforce does. Pass both as
+ * `extraObjects` (they replace the default org's ContentDocumentLink).
+ */
+export function buildContentDocuments(options: ContentDocumentsOptions = {}): FakeObjectSpec[] {
+  const documents = options.documents ?? 500;
+  const perDocument = options.linksPerDocument ?? 2;
+  const until = options.now ?? Date.now();
+  const span = (options.days ?? 30) * DAY_MS;
+  const stamp = (seed: number, i: number): string => isoSeconds(until - 1000 - (mix(seed, i) % span));
+  const documentSeed = hashString("ContentDocument");
+  const linkSeed = hashString("ContentDocumentLink");
+  const document: FakeObjectSpec = {
+    name: "ContentDocument",
+    fields: [
+      { name: "Id", type: "id" },
+      { name: "Title", type: "string", length: 255 },
+      { name: "FileType", type: "string", length: 20 },
+      { name: "ContentSize", type: "int" },
+      ...SYSTEM_FIELDS,
+    ],
+    globalAttributes: { keyPrefix: "069" },
+    records: () =>
+      Array.from({ length: documents }, (_, i) => {
+        const at = stamp(documentSeed, i);
+        return {
+          Title: `Document ${i}`,
+          FileType: ["PDF", "PNG", "WORD_X"][i % 3],
+          ContentSize: mix(documentSeed, i) % 5_000_000,
+          CreatedDate: at,
+          LastModifiedDate: at,
+          SystemModstamp: at,
+        };
+      }),
+  };
+  const link: ObjectSpecInternal = {
+    name: "ContentDocumentLink",
+    fields: [
+      { name: "Id", type: "id" },
+      {
+        name: "LinkedEntityId",
+        type: "reference",
+        referenceTo: ["Account", "User"],
+        relationshipName: "LinkedEntity",
+        polymorphicForeignKey: true,
+        nillable: false,
+      },
+      {
+        name: "ContentDocumentId",
+        type: "reference",
+        referenceTo: ["ContentDocument"],
+        relationshipName: "ContentDocument",
+        nillable: false,
+      },
+      { name: "IsDeleted", type: "boolean" },
+      { name: "SystemModstamp", type: "datetime" },
+      { name: "ShareType", type: "picklist" },
+      { name: "Visibility", type: "picklist" },
+    ],
+    globalAttributes: { keyPrefix: "06A" },
+    requiredFilter: CONTENT_DOCUMENT_LINK_FILTER,
+    records: () =>
+      Array.from({ length: documents * perDocument }, (_, i) => ({
+        ContentDocumentId: makeId("069", Math.floor(i / perDocument)),
+        LinkedEntityId: makeId("001", i % 50),
+        ShareType: "V",
+        Visibility: "AllUsers",
+        SystemModstamp: stamp(linkSeed, i),
+      })),
+  };
+  return [document, link];
+}
+
+export interface FormulaObjectOptions {
+  /** Default "Deal__c". */
+  name?: string;
+  /** Default 200. */
+  rows?: number;
+  /** Stamps fall in the `days` days before an hour before `now`; defaults 10 and Date.now(). */
+  days?: number;
+  now?: number;
+}
+
+/**
+ * A custom object with two formula fields (describe `calculated: true` with its `calculatedFormula`):
+ * `Discounted__c` (Amount__c times the parent Account's discount: changes when the Account does) and
+ * `Age_Days__c` (days since creation: changes every day). `fake.recalculate(name, ids, values)` gives
+ * them new values without moving SystemModstamp, as Salesforce computes formulas when they are read.
+ */
+export function buildFormulaObject(options: FormulaObjectOptions = {}): FakeObjectSpec {
+  const name = options.name ?? "Deal__c";
+  const rows = options.rows ?? 200;
+  const until = options.now ?? Date.now();
+  const span = (options.days ?? 10) * DAY_MS;
+  const seed = hashString(name);
+  return {
+    name,
+    fields: [
+      { name: "Id", type: "id" },
+      { name: "Name", type: "string", length: 80 },
+      { name: "Amount__c", type: "currency" },
+      {
+        name: "Discounted__c",
+        type: "currency",
+        calculated: true,
+        calculatedFormula: "Amount__c * (1 - Account__r.Discount__c)",
+        createable: false,
+        updateable: false,
+      },
+      {
+        name: "Age_Days__c",
+        type: "double",
+        calculated: true,
+        calculatedFormula: "TODAY() - DATEVALUE(CreatedDate)",
+        createable: false,
+        updateable: false,
+      },
+      ...SYSTEM_FIELDS,
+    ],
+    records: () =>
+      Array.from({ length: rows }, (_, i) => {
+        // At least an hour old: outside a later sync's default 10-minute lookback.
+        const at = isoSeconds(until - 3_600_000 - (mix(seed, i) % span));
+        const amount = (mix(seed ^ 0x2222, i) % 1_000_000) / 100;
+        return {
+          Name: `${name.slice(0, -3)} ${i}`,
+          Amount__c: amount,
+          Discounted__c: Math.round(amount * 90) / 100,
+          Age_Days__c: Math.floor((until - Date.parse(at)) / DAY_MS),
+          CreatedDate: at,
+          LastModifiedDate: at,
+          SystemModstamp: at,
+        };
       }),
   };
 }

@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   bulk1PollsUntilComplete: number;
   bulk1ResultFileRows: number;
   restBatchSize: number;
+  deletedIdLimit: number;
   now: () => Date;
   requestLatencyMs: number;
   authLatencyMs: number;

@@ -20,6 +20,8 @@ export class RecordStore {
   private readonly inserted: Row[] = [];
   private readonly insertedAt: number[] = [];
   private readonly patches = new Map<number, Patch[]>();
+  /** Row -> data version of its hard delete (or the recycle bin emptied): gone from every query from then on. */
+  private readonly purgedAt = new Map<number, number>();
   /** 15-char Id -> row number, for rows whose Id is not a decodable generated one. */
   private readonly idIndex = new Map<string, number>();
   private generators = new Map<string, Generator>();
@@ -73,9 +75,16 @@ export class RecordStore {
 
   /** Row exists at this data version (inserted rows appear only from their insert on). */
   existsAt(i: number, version: number = LATEST): boolean {
+    const purged = this.purgedAt.get(i);
+    if (purged !== undefined && purged <= version) return false;
     if (i < this.baseCount) return true;
     const at = this.insertedAt[i - this.baseCount];
     return at !== undefined && at <= version;
+  }
+
+  /** Hard delete: the row leaves every query (queryAll too) from this data version on. */
+  purge(i: number, version: number): void {
+    if (!this.purgedAt.has(i)) this.purgedAt.set(i, version);
   }
 
   isDeleted(i: number, version: number = LATEST): boolean {

@@ -8,6 +8,7 @@ export type RequestKind =
   | "composite"
   | "composite_batch"
   | "limits"
+  | "get_deleted"
   | "query"
   | "query_all"
   | "query_more"
@@ -87,6 +88,8 @@ export interface FakeOptions {
   bulk1PollsUntilComplete?: number;
   /** Rows per Bulk 1.0 result file; a batch with more rows has several result ids. Default 50000. */
   bulk1ResultFileRows?: number;
+  /** Most Ids one deleted-records answer lists (Salesforce: 600,000; more is EXCEEDED_ID_LIMIT). */
+  deletedIdLimit?: number;
   /** REST query page size, default 2000 (Sforce-Query-Options: batchSize=N, clamped to 200..2000, overrides it). */
   restBatchSize?: number;
   /** Clock for mutation timestamps, token issued_at and job dates; default the real clock. */
@@ -166,8 +169,11 @@ export interface RecordedRequest {
  * - `no_locator` (`bulk2_results`): the page lacks its `Sforce-Locator` header.
  * - `no_record_count` (`bulk2_results`): the page lacks `Sforce-NumberOfRecords`, body complete.
  * - `short_page` (`bulk2_results`): no `Sforce-NumberOfRecords`, and the body ends cleanly after half
- *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator.
+ *   the page's rows (rounded down): well-formed CSV, fewer rows, the true next locator. On a Bulk 1.0
+ *   result file (`bulk1_result`, which has no row count header): the file ends after half its rows.
  * - `self_locator` (`bulk2_results`): `Sforce-Locator` points back at this very page.
+ * - `wrong_header` (`bulk2_results`): a well-formed text/csv page whose header row names
+ *   `Unexpected__c` instead of the first selected field.
  * - `no_next_records_url` (`query`, `query_all`, `query_more`): a page with `done: false` and no
  *   `nextRecordsUrl` (a page that is `done: true` is left alone).
  * - `rewrite_value`: see ValueFaultSpec.
@@ -186,7 +192,8 @@ export type FaultType =
   | "no_record_count"
   | "short_page"
   | "self_locator"
-  | "no_next_records_url";
+  | "no_next_records_url"
+  | "wrong_header";
 
 export interface RequestFaultSpec {
   kind: RequestKind;
@@ -316,10 +323,25 @@ export interface FakeSalesforce {
   inject(fault: FaultSpec): void;
   clearFaults(): void;
   expireSessions(): void;
+  /**
+   * Deletes every Bulk 2.0 and Bulk 1.0 job with its batches and results, as Salesforce does with
+   * jobs older than seven days ("Job and Batch Lifespan", Bulk API Developer Guide): from then on a
+   * job's Ids answer as unknown (Bulk 2.0 `404 NOT_FOUND`, Bulk 1.0 `400 InvalidJob`). Returns how
+   * many jobs were forgotten.
+   */
+  forgetJobs(): number;
   setApiDisabled(disabled: boolean): void;
   records(object: string): Iterable<Record<string, unknown>>;
   update(object: string, ids: string[], changes?: Record<string, unknown>): void;
   insert(object: string, rows: Array<Record<string, unknown>>): string[];
+  /** Soft delete (recycle bin): queryAll still reads the rows with IsDeleted = true; logged for getDeleted. */
   delete(object: string, ids: string[]): void;
+  /**
+   * Hard delete, or a soft-deleted row's recycle bin emptied: the rows leave query and queryAll; the
+   * deleted-records resource still lists them (with the first deletion's date) for 15 days.
+   */
+  hardDelete(object: string, ids: string[]): void;
+  /** New values of formula fields (calculated: true) without moving SystemModstamp/LastModifiedDate. */
+  recalculate(object: string, ids: string[], values: Record<string, unknown>): void;
   stop(): Promise<void>;
 }

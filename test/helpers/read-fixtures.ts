@@ -99,6 +99,14 @@ export function states(
   return ofType(run, "STATE").map((m) => m.state as never);
 }
 
+/** The STREAM_STATUS values of one stream, in order. */
+export function streamStatuses(run: CliRun, stream: string): string[] {
+  return ofType(run, "TRACE")
+    .map((m) => m.trace as { type: string; stream_status?: { stream_descriptor: { name: string }; status: string } })
+    .filter((t) => t.type === "STREAM_STATUS" && t.stream_status!.stream_descriptor.name === stream)
+    .map((t) => t.stream_status!.status);
+}
+
 /** The state messages of the run as the next run's --state input (Airbyte passes the last per stream). */
 export function nextStateInput(run: CliRun): unknown[] {
   const last = new Map<string, unknown>();

@@ -33,6 +33,8 @@ export function propertyTestGeneration(
       start_date: "2024-01-01",
       bulk_api: { version: "2.0", max_records: 50_000 },
       source_action: "query",
+      formula_refresh: "P7D",
+      hard_deletes: false,
       streams_criteria: [{ criteria: "exacts", value: "Widget__c" }],
       object_filters: [{ object: "Widget__c", where: "Name != null" }],
       query_streams: [
@@ -43,6 +45,9 @@ export function propertyTestGeneration(
       api_quota_percent: 80,
       concurrency: 4,
       job_timeout: "PT2H",
+      max_bulk_jobs: 5,
+      bulk_threshold: 10_000,
+      api_quota_percent_per_sync: 50,
     },
     branches: {
       credentials: {

@@ -279,6 +279,8 @@ describe.skipIf(!client)(title, () => {
         streams_criteria: [{ criteria: "exacts", value: "Widget__c" }],
         start_date: "2023-01-01",
         stream_slice_step: "P365D",
+        // Bulk windows (the REST probe would read this small object in one request, before the stop).
+        bulk_threshold: 0,
       });
       const catalog = await configuredCatalog(slowConfig, { Widget__c: "incremental" });
       let stopMs = 0;

@@ -191,6 +191,9 @@ describe("CSV value encoders", () => {
     ["time", TIME, "03:04:05+01:00"],
     ["time", TIME, "3 pm"],
     ["address (object)", ADDRESS, "1 Main St"],
+    ["date", DATE, "n/a"],
+    ["date", DATE, "2024-02-30"],
+    ["date", DATE, "2024-01-02T00:00:00Z"],
   ];
   it.each(invalid)("%s: invalid %j -> null with a warning", (_kind, property, cell) => {
     const result = convertCell(property, cell);
@@ -629,5 +632,63 @@ describe("with csv-parse", () => {
       },
     ]);
     expect(messages).toEqual([]);
+  });
+});
+
+describe("compound values: each declared part typed like a field (issue 13 point 5)", () => {
+  const schema = objectSchema({ Id: STRING, BillingAddress: ADDRESS });
+  const fields = ["Id", "BillingAddress"];
+
+  it("a latitude `n/a` is null with one warning naming the part; the other parts and their order stay", () => {
+    const { warn, messages } = collectWarnings();
+    const convert = createRestRecordConverter(schema, fields, warn);
+    const address = { city: "Paris", latitude: "n/a", longitude: 2.35, street: null, geocodeAccuracy: "Zip" };
+    expect(JSON.parse(convert({ Id: "1", BillingAddress: address }))).toEqual({
+      Id: "1",
+      BillingAddress: { city: "Paris", latitude: null, longitude: 2.35, street: null, geocodeAccuracy: "Zip" },
+    });
+    expect(convert({ Id: "1", BillingAddress: address })).toContain('"BillingAddress":{"city":"Paris","latitude":null');
+    convert({ Id: "2", BillingAddress: { latitude: "x" } });
+    expect(messages).toEqual([expect.stringMatching(/^Field BillingAddress\.latitude: a value is not a valid number/)]);
+  });
+
+  it("a valid compound is written byte for byte as JSON.stringify writes it", () => {
+    const convert = createRestRecordConverter(schema, fields, () => {
+      throw new Error("no warning expected");
+    });
+    const address = { street: "1 Main St", city: 'Zürich "Nord"', latitude: 47.37, longitude: 8.54 };
+    expect(convert({ Id: "1", BillingAddress: address })).toBe(JSON.stringify({ Id: "1", BillingAddress: address }));
+  });
+
+  it("a compound that is not an object is null with a warning", () => {
+    const { warn, messages } = collectWarnings();
+    const convert = createRestRecordConverter(schema, fields, warn);
+    expect(JSON.parse(convert({ Id: "1", BillingAddress: "somewhere" })).BillingAddress).toBeNull();
+    expect(messages).toHaveLength(1);
+  });
+});
+
+describe("NUL characters in text (issue 13 point 4)", () => {
+  const schema = objectSchema({ Id: STRING, Notes: STRING, Data: JSON_TYPE });
+
+  it("are removed from CSV cells and REST strings (nested too) and counted per column", () => {
+    const counted: Array<[string, number]> = [];
+    const onNul = (column: string, removed: number) => counted.push([column, removed]);
+    const csv = createCsvRecordConverter(schema, ["Id", "Notes"], () => {}, onNul);
+    expect(JSON.parse(csv(["1", "a\u0000b\u0000"]))).toEqual({ Id: "1", Notes: "ab" });
+    const rest = createRestRecordConverter(schema, ["Id", "Notes", "Data"], () => {}, onNul);
+    const out = rest({ Id: "2", Notes: "\u0000x", Data: { deep: ["y\u0000"] } });
+    expect(out).not.toContain("\\u0000");
+    expect(JSON.parse(out)).toEqual({ Id: "2", Notes: "x", Data: { deep: ["y"] } });
+    expect(counted).toEqual([
+      ["Notes", 2],
+      ["Notes", 1],
+      ["Data", 1],
+    ]);
+  });
+
+  it("other control characters stay (escaped), and text without NUL is untouched", () => {
+    const csv = createCsvRecordConverter(schema, ["Id", "Notes"], () => {});
+    expect(JSON.parse(csv(["1", "tab\there\u0001"])).Notes).toBe("tab\there\u0001");
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
-import { parseCursorTimestamp, parseInputState, stateBlob, type StateStream } from "../../src/read/state.js";
+import {
+  parseCursorTimestamp,
+  parseInputState,
+  parseResumePoints,
+  resumeBlob,
+  stateBlob,
+  type StateStream,
+} from "../../src/read/state.js";
+import type { Bulk1Progress, Bulk2Progress } from "../../src/read/bulk-progress.js";
 
 const STREAMS: StateStream[] = [
   { name: "Account", cursorField: "SystemModstamp" },
@@ -243,5 +251,87 @@ describe("stateBlob", () => {
     const cursor = parseInputState([streamMessage("Account", blob)], STREAMS).get("Account")!;
     expect(cursor.cursor.toISOString()).toBe(A);
     expect(cursor.raw).toEqual(blob);
+  });
+});
+
+describe("progress of a read under way (__resume)", () => {
+  const bulk2: Bulk2Progress = {
+    api: "2.0",
+    job: "750000000000001AAA",
+    query: "0123456789abcdef",
+    locator: "MTAwMDA",
+    rows: 12,
+  };
+  const bulk1: Bulk1Progress = {
+    api: "1.0",
+    job: "750000000000002AAA",
+    query: "fedcba9876543210",
+    batch: "751000000000001AAA",
+    chunked: true,
+    closed: true,
+    done: ["751000000000002AAA"],
+    partial: { "751000000000003AAA": 700 },
+  };
+  const window = { from: new Date(C), to: new Date(A) };
+
+  function points(input: unknown): { points: Record<string, unknown>; warnings: string[] } {
+    const warnings: string[] = [];
+    const found = parseResumePoints(input, STREAMS, (m) => warnings.push(m));
+    return { points: Object.fromEntries(found), warnings };
+  }
+
+  it("a checkpoint keeps the cursor and carries the job; the cursor is read as before and the raw state loses the progress", () => {
+    const checkpoint = stateBlob("SystemModstamp", new Date(C), { note: 1 }, { window, job: bulk2 });
+    expect(checkpoint).toEqual({
+      note: 1,
+      SystemModstamp: C,
+      __resume: { job: bulk2, window: { from: C, to: A } },
+    });
+    const input = [
+      streamMessage("Account", JSON.parse(JSON.stringify(checkpoint))),
+      streamMessage("RecordType", resumeBlob({ job: bulk1 })),
+    ];
+    const [account] = [...parseInputState(input, STREAMS).values()];
+    expect(account!.cursor.toISOString()).toBe(C);
+    expect(account!.raw).toEqual({ note: 1, SystemModstamp: C });
+    expect(points(input)).toEqual({
+      points: { Account: { window, job: bulk2 }, RecordType: { job: bulk1 } },
+      warnings: [],
+    });
+  });
+
+  it("a window's end drops the progress, also one carried in the extra keys", () => {
+    const carried = stateBlob("SystemModstamp", new Date(C), {}, { window, job: bulk2 });
+    expect(stateBlob("SystemModstamp", new Date(A), carried)).toEqual({ SystemModstamp: A });
+  });
+
+  it("older states (cursor only), completed full refreshes and empty states carry no progress", () => {
+    const input = [
+      streamMessage("Account", { SystemModstamp: A }),
+      streamMessage("Contact", null),
+      streamMessage("RecordType", { __ab_no_cursor_state_message: true }),
+    ];
+    expect(points(input)).toEqual({ points: {}, warnings: [] });
+    expect(points({ Account: { SystemModstamp: A } })).toEqual({ points: {}, warnings: [] });
+  });
+
+  it("an incremental stream whose state holds progress without a cursor (it was full refresh) starts from start_date", () => {
+    expect(cursors([streamMessage("Account", resumeBlob({ job: bulk2 }))])).toEqual({});
+  });
+
+  it.each<[string, unknown]>([
+    ["not an object", "x"],
+    ["an unknown api", { job: { ...bulk2, api: "3.0" } }],
+    ["a job id that is not an Id", { job: { ...bulk2, job: "../../x" } }],
+    ["negative rows", { job: { ...bulk2, rows: -1 } }],
+    ["done not a list", { job: { ...bulk1, done: "751" } }],
+    ["a window backwards", { job: bulk2, window: { from: A, to: C } }],
+    ["a window that is not a date", { job: bulk2, window: { from: "soon", to: A } }],
+  ])("progress with %s is not used (a WARN; the cursor still counts)", (_, value) => {
+    const input = [streamMessage("Account", { SystemModstamp: A, __resume: value })];
+    const { points: found, warnings } = points(input);
+    expect(found).toEqual({});
+    expect(warnings).toEqual([expect.stringMatching(/Stream 'Account'.*__resume.*reading it again/)]);
+    expect(cursors(input)).toEqual({ Account: A });
   });
 });

@@ -46,6 +46,23 @@ describe("CompositeQueryBatcher", () => {
     expect(fake.apiCallsCounted).toBe(2);
   });
 
+  it("carries other GET resources beside the queries: 5 queries and 3 resources in one call", async () => {
+    const batcher = new CompositeQueryBatcher(client);
+    const now = Date.now();
+    const deleted = (object: string) =>
+      `/sobjects/${object}/deleted/?start=${encodeURIComponent(new Date(now - 3_600_000).toISOString())}&end=${encodeURIComponent(new Date(now).toISOString())}`;
+    const resources = OBJECTS.slice(0, 3).map((object) => batcher.resource(deleted(object)));
+    const pages = OBJECTS.slice(0, 6).map((object) => batcher.firstPage(soqlOf(object), "query"));
+    const bodies = (await Promise.all(resources)) as Array<{ deletedRecords: unknown[] }>;
+    expect(bodies.every((b) => Array.isArray(b.deletedRecords))).toBe(true);
+    expect((await Promise.all(pages)).map((p) => p.totalSize)).toEqual(OBJECTS.slice(0, 6).map((_, i) => 10 + i));
+    // The first Composite holds the 3 resources and 5 queries; the 6th query goes alone.
+    expect(fake.count("composite")).toBe(1);
+    expect(fake.count("query")).toBe(1);
+    expect(fake.count("get_deleted")).toBe(0);
+    expect(fake.apiCallsCounted).toBe(2);
+  });
+
   it("sends a query asked alone as a plain GET", async () => {
     const batcher = new CompositeQueryBatcher(client);
     const page = await batcher.firstPage(soqlOf("A__c"), "queryAll");

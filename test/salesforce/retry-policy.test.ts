@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiAllowanceError, ConnectorError } from "../../src/errors.js";
-import { SalesforceApiError } from "../../src/salesforce/api-error.js";
+import { SalesforceApiError, UnexpectedAnswerError } from "../../src/salesforce/api-error.js";
 import { decide, type RetrySettings } from "../../src/salesforce/retry-policy.js";
 
 const settings: RetrySettings = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 30_000 };
@@ -82,5 +82,22 @@ describe("decide: the one place that chooses retry, refresh or fail after a fail
     const rejected = apiError(400, "MALFORMED_QUERY", "unexpected token");
     expect(failure(decide(rejected, 1, false, settings))).toBe(rejected);
     expect(failure(decide(apiError(404, "NOT_FOUND"), 1, false, settings))).toBeInstanceOf(SalesforceApiError);
+  });
+});
+
+describe("decide: an answer that is not what Salesforce documents (issue 13)", () => {
+  const broken = () =>
+    new UnexpectedAnswerError("no Sforce-Locator header", "/services/data/v62.0/jobs/query/750/results");
+
+  it("is asked for again with backoff, like a cut connection", () => {
+    expect(decide(broken(), 1, true, settings)).toEqual({ action: "retry", delayMs: 1000 });
+    expect(decide(broken(), 5, true, settings)).toEqual({ action: "retry", delayMs: 16_000 });
+  });
+
+  it("then fails as transient, naming what was wrong", () => {
+    const error = failure(decide(broken(), 6, true, settings));
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).failureType).toBe("transient_error");
+    expect(error.message).toMatch(/after 6 attempts .*not usable: no Sforce-Locator header/);
   });
 });

@@ -136,8 +136,8 @@ describe("meltano run, twice, with the README's select and metadata", () => {
     );
     expect(Object.keys((account.schema as { properties: object }).properties).sort()).toEqual(accountFields);
     // Unselected fields are not in any query sent to Salesforce.
-    const accountSelects = fake.requests
-      .map((r) => /^SELECT (.+?) FROM Account\b/.exec(r.soql ?? "")?.[1])
+    const accountSelects = sentSoql(fake)
+      .map((soql) => /^SELECT (.+?) FROM Account\b/.exec(soql)?.[1])
       .filter((list) => list !== undefined)
       .map((list) => list.split(", "));
     expect(accountSelects.flat().filter((field) => !accountFields.includes(field))).toEqual([]);
@@ -179,3 +179,15 @@ describe("meltano run, twice, with the README's select and metadata", () => {
     expect(Date.parse(final.bookmarks.Account!.SystemModstamp)).toBeGreaterThan(saved);
   });
 });
+
+/** Every SOQL sent: REST and Bulk requests', and the queries inside Composite requests (REST probes). */
+function sentSoql(f: FakeSalesforce): string[] {
+  return f.requests.flatMap((r) => {
+    if (r.kind !== "composite") return r.soql === undefined ? [] : [r.soql];
+    const subs = (JSON.parse(r.body) as { compositeRequest: Array<{ url: string }> }).compositeRequest;
+    return subs.flatMap((sub) => {
+      const q = new URL(sub.url, "http://x").searchParams.get("q");
+      return q === null ? [] : [q];
+    });
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
-import { buildQuery, soqlDateTime, soqlString } from "../../src/soql/builder.js";
+import { buildQuery, checkObjectFilterSyntax, soqlDateTime, soqlString } from "../../src/soql/builder.js";
 import { isFieldPath, isSalesforceIdentifier } from "../../src/soql/identifiers.js";
 
 function configErrorOf(run: () => unknown): ConnectorError {
@@ -268,5 +268,30 @@ describe("buildQuery", () => {
     const error = configErrorOf(() => buildQuery({ object: "Account", fields: ["Id"], userFilter }));
     expect(error.message).toContain("object_filters for 'Account'");
     expect(error.message).toMatch(problem);
+  });
+});
+
+describe("checkObjectFilterSyntax (issue 13 point 6)", () => {
+  const check = (where: string) => () => checkObjectFilterSyntax([{ object: "Item__c", where }]);
+
+  it("refuses a semicolon outside a string, naming object_filters.N.where and the object", () => {
+    expect(check("Name != null; DELETE FROM Item__c")).toThrow(ConnectorError);
+    expect(check("Name != null; DELETE FROM Item__c")).toThrow(
+      /^object_filters\.0\.where for 'Item__c': a semicolon \(;\) outside a quoted string is not SOQL/,
+    );
+    expect(() =>
+      checkObjectFilterSyntax([
+        { object: "A", where: "Name = 'x'" },
+        { object: "B", where: "X = 1;" },
+      ]),
+    ).toThrow(/^object_filters\.1\.where for 'B'/);
+  });
+
+  it("accepts a semicolon inside a quoted string", () => {
+    expect(check("Name = 'a;b' AND Notes__c LIKE '%;%'")).not.toThrow();
+  });
+
+  it("buildQuery refuses it too (the last line before Salesforce)", () => {
+    expect(() => buildQuery({ object: "Item__c", fields: ["Id"], userFilter: "Id != null;" })).toThrow(/semicolon/);
   });
 });

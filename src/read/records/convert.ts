@@ -18,6 +18,7 @@
 import type { JsonSchemaObject } from "../../protocol/types.js";
 import type { Log } from "../../log.js";
 import { buildPlan } from "./record-plan.js";
+import type { ColumnNulCounter } from "./encoders.js";
 import { csvLeaf, renderObject, restLeaf } from "./render.js";
 
 export type CsvRecordConverter = (row: readonly string[]) => string;
@@ -40,10 +41,11 @@ export function createCsvRecordConverter(
   schema: JsonSchemaObject,
   header: readonly string[],
   warn: Log["warn"],
+  onNul?: ColumnNulCounter,
 ): CsvRecordConverter {
   // A UTF-8 byte order mark would otherwise stick to the first column's name.
   const columns = header.map((name, i) => (i === 0 && name.startsWith("\uFEFF") ? name.slice(1) : name));
-  return renderObject(buildPlan(schema, columns, warn), csvLeaf, false);
+  return renderObject(buildPlan(schema, columns, warn, onNul), csvLeaf, false);
 }
 
 /**
@@ -53,12 +55,13 @@ export function createCsvRecordConverter(
 export function createCsvRecordConverterCache(
   schema: JsonSchemaObject,
   warn: Log["warn"],
+  onNul?: ColumnNulCounter,
 ): (header: readonly string[]) => CsvRecordConverter {
   let cachedHeader: readonly string[] | undefined;
   let cached: CsvRecordConverter | undefined;
   return (header) => {
     if (cached === undefined || cachedHeader === undefined || !sameColumns(cachedHeader, header)) {
-      cached = createCsvRecordConverter(schema, header, warn);
+      cached = createCsvRecordConverter(schema, header, warn, onNul);
       cachedHeader = [...header];
     }
     return cached;
@@ -75,8 +78,9 @@ export function createRestRecordConverter(
   schema: JsonSchemaObject,
   fields: readonly string[],
   warn: Log["warn"],
+  onNul?: ColumnNulCounter,
 ): RestRecordConverter {
-  return renderObject(buildPlan(schema, fields, warn), restLeaf, false);
+  return renderObject(buildPlan(schema, fields, warn, onNul), restLeaf, false);
 }
 
 /** One-off REST conversion; build the converter once per stream with createRestRecordConverter instead. */

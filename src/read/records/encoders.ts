@@ -4,7 +4,7 @@
 // personal data, and this goes to the logs).
 import type { JsonSchema } from "../../protocol/types.js";
 import type { Log } from "../../log.js";
-import { normalizeDateTime, normalizeTime } from "../../util/datetime.js";
+import { normalizeDate, normalizeDateTime, normalizeTime } from "../../util/datetime.js";
 import {
   CANONICAL_INTEGER,
   canonicalNumber,
@@ -13,6 +13,7 @@ import {
   isAbsent,
   jsonString,
   stripAttributes,
+  type NulCounter,
 } from "./values.js";
 
 export interface Encoder {
@@ -20,10 +21,14 @@ export interface Encoder {
   readonly value: (value: unknown) => string;
 }
 
-export function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"]): Encoder {
+/** Counts the NUL characters removed from a column's text (the column, how many). */
+export type ColumnNulCounter = (column: string, removed: number) => void;
+
+export function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"], onNul?: ColumnNulCounter): Encoder {
   const tags = typeTags(schema).filter((tag) => tag !== "null");
   const only = tags.length === 1 ? tags[0] : undefined;
   const invalid = nullOnceWarned(warn, column, only ?? tags.join("/"));
+  const nul: NulCounter | undefined = onNul && ((removed) => onNul(column, removed));
   switch (only) {
     case "integer":
       return integerEncoder(invalid);
@@ -33,10 +38,15 @@ export function encoderFor(schema: JsonSchema, column: string, warn: Log["warn"]
       return booleanEncoder(invalid);
     case "string":
       if (schema["format"] === "date-time") return normalizingEncoder(normalizeDateTime, invalid);
-      return schema["format"] === "time" ? normalizingEncoder(normalizeTime, invalid) : STRING_ENCODER;
+      if (schema["format"] === "date") return normalizingEncoder(normalizeDate, invalid);
+      return schema["format"] === "time" ? normalizingEncoder(normalizeTime, invalid) : stringEncoder(nul);
+    case "object":
+      // A compound field (address, location): each declared part is typed like a field of its own.
+      if (declaredProperties(schema) !== undefined) return compoundEncoder(schema, column, warn, onNul, invalid);
+      return anyEncoder(new Set(tags), invalid, nul);
     default:
-      // Unions (anyType, json), objects (address, location) and schemas without a type.
-      return anyEncoder(new Set(tags.length === 0 ? ["string"] : tags), invalid);
+      // Unions (anyType, json), objects without declared parts and schemas without a type.
+      return anyEncoder(new Set(tags.length === 0 ? ["string"] : tags), invalid, nul);
   }
 }
 
@@ -81,15 +91,70 @@ function typedEncoder(
   };
 }
 
-export const STRING_ENCODER: Encoder = {
-  text: jsonString,
-  value: (value) => {
-    if (isAbsent(value)) return "null";
-    if (typeof value === "string") return jsonString(value);
-    if (typeof value === "object") return jsonString(JSON.stringify(stripAttributes(value)));
-    return jsonString(String(value));
-  },
-};
+/** Text as it is (less NUL characters, counted by `nul`); a REST object or number becomes its text. */
+export function stringEncoder(nul?: NulCounter): Encoder {
+  return {
+    text: nul === undefined ? jsonString : (text) => jsonString(text, nul),
+    value: (value) => {
+      if (isAbsent(value)) return "null";
+      if (typeof value === "string") return jsonString(value, nul);
+      if (typeof value === "object") return jsonString(JSON.stringify(stripAttributes(value, nul)));
+      return jsonString(String(value));
+    },
+  };
+}
+
+export const STRING_ENCODER: Encoder = stringEncoder();
+
+function declaredProperties(schema: JsonSchema): Record<string, JsonSchema> | undefined {
+  const properties = schema["properties"];
+  if (properties === null || typeof properties !== "object" || Object.keys(properties).length === 0) return undefined;
+  return properties as Record<string, JsonSchema>;
+}
+
+/**
+ * A compound value (REST: `{"latitude": 37.7, "longitude": -122.4}`; a CSV cell would hold its JSON):
+ * each declared part goes through the encoder of its own schema, so a latitude `n/a` is null with one
+ * warning naming `Geo__c.latitude`, as a component field's would be. Parts the schema does not
+ * declare pass through; keys keep Salesforce's order.
+ */
+function compoundEncoder(
+  schema: JsonSchema,
+  column: string,
+  warn: Log["warn"],
+  onNul: ColumnNulCounter | undefined,
+  invalid: () => string,
+): Encoder {
+  const parts = new Map(
+    Object.entries(declaredProperties(schema)!).map(([key, part]) => [
+      key,
+      encoderFor(part, `${column}.${key}`, warn, onNul),
+    ]),
+  );
+  const nul: NulCounter | undefined = onNul && ((removed) => onNul(column, removed));
+  const value = (input: unknown): string => {
+    if (isAbsent(input)) return "null";
+    if (typeof input !== "object" || Array.isArray(input)) return invalid();
+    let out = "{";
+    for (const [key, part] of Object.entries(input as Record<string, unknown>)) {
+      const encoder = parts.get(key);
+      if (encoder === undefined && key === "attributes") continue;
+      const json = encoder ? encoder.value(part) : JSON.stringify(stripAttributes(part, nul) ?? null);
+      out += `${out.length > 1 ? "," : ""}${JSON.stringify(key)}:${json}`;
+    }
+    return `${out}}`;
+  };
+  const text = (cell: string): string => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(cell);
+    } catch {
+      return invalid();
+    }
+    return value(parsed);
+  };
+  return { text, value };
+}
 
 function integerEncoder(invalid: () => string): Encoder {
   // Plain digits stay as written: exact even beyond 2^53 (a Salesforce long has up to 18 digits).
@@ -124,7 +189,7 @@ function booleanEncoder(invalid: () => string): Encoder {
   return typedEncoder(text, (value) => (typeof value === "boolean" ? String(value) : undefined), invalid);
 }
 
-/** Strings of one form (datetime, time): each value is normalised, or null with a warning. */
+/** Strings of one form (date, datetime, time): each value is normalised, or null with a warning. */
 function normalizingEncoder(normalize: (text: string) => string | undefined, invalid: () => string): Encoder {
   const text = (s: string): string => {
     const normalized = normalize(s);
@@ -141,17 +206,17 @@ function normalizingEncoder(normalize: (text: string) => string | undefined, inv
  * object or array (json/complexvalue fields), otherwise it is a string when the schema admits one,
  * and only then tried as a number or boolean.
  */
-function anyEncoder(tags: ReadonlySet<string>, invalid: () => string): Encoder {
+function anyEncoder(tags: ReadonlySet<string>, invalid: () => string, nul?: NulCounter): Encoder {
   const admitsJson = tags.has("object") || tags.has("array");
   const text = (s: string): string => {
     if (admitsJson && (s.startsWith("{") || s.startsWith("["))) {
       try {
-        return JSON.stringify(JSON.parse(s));
+        return JSON.stringify(stripAttributes(JSON.parse(s), nul));
       } catch {
         // Not JSON after all: treat as text below.
       }
     }
-    if (tags.has("string")) return jsonString(s);
+    if (tags.has("string")) return jsonString(s, nul);
     if (tags.has("number") || tags.has("integer")) {
       const number = canonicalNumber(s);
       if (number !== undefined) return number;
@@ -168,13 +233,13 @@ function anyEncoder(tags: ReadonlySet<string>, invalid: () => string): Encoder {
       if (isAbsent(value)) return "null";
       switch (typeof value) {
         case "string":
-          return jsonString(value);
+          return jsonString(value, nul);
         case "number":
           return Number.isFinite(value) ? String(value) : invalid();
         case "boolean":
           return value ? "true" : "false";
         case "object":
-          return JSON.stringify(stripAttributes(value));
+          return JSON.stringify(stripAttributes(value, nul));
         default:
           return invalid();
       }

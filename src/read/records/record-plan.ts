@@ -4,7 +4,7 @@
 // parent as an object (see RELATIONSHIP_COLUMN_SHAPE in convert.ts).
 import type { JsonSchema } from "../../protocol/types.js";
 import type { Log } from "../../log.js";
-import { encoderFor, STRING_ENCODER, typeTags, type Encoder } from "./encoders.js";
+import { encoderFor, stringEncoder, typeTags, type ColumnNulCounter, type Encoder } from "./encoders.js";
 
 export interface Leaf {
   readonly kind: "leaf";
@@ -25,7 +25,12 @@ export interface Group {
 
 export type PlanNode = Leaf | Group;
 
-export function buildPlan(schema: JsonSchema, columns: readonly string[], warn: Log["warn"]): PlanNode[] {
+export function buildPlan(
+  schema: JsonSchema,
+  columns: readonly string[],
+  warn: Log["warn"],
+  onNul?: ColumnNulCounter,
+): PlanNode[] {
   const top: PlanNode[] = [];
   const columnSet = new Set(columns);
   const undeclared: string[] = [];
@@ -40,7 +45,7 @@ export function buildPlan(schema: JsonSchema, columns: readonly string[], warn: 
       const rest = path.slice(depth).join(".");
       const declared = propertySchema(containerSchema, rest);
       if (declared !== undefined) {
-        container.push(leaf(rest, index, path, encoderFor(declared, column, warn)));
+        container.push(leaf(rest, index, path, encoderFor(declared, column, warn, onNul)));
         return;
       }
       const head = path[depth] ?? "";
@@ -54,7 +59,7 @@ export function buildPlan(schema: JsonSchema, columns: readonly string[], warn: 
       ) {
         // Kept as text, as Bulk gives it; REST values are written as text too so both APIs agree.
         undeclared.push(column);
-        container.push(leaf(rest, index, path, STRING_ENCODER));
+        container.push(leaf(rest, index, path, stringEncoder(onNul && ((removed) => onNul(column, removed)))));
         return;
       }
       container = findOrAddGroup(container, head).children;

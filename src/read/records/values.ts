@@ -12,8 +12,24 @@ export function isAbsent(value: unknown): value is null | undefined | "" {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what JSON must escape.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-export function jsonString(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+/** Counts NUL characters a value lost (see jsonString). */
+export type NulCounter = (removed: number) => void;
+
+/**
+ * A JSON string. NUL characters are removed (and counted): Postgres-family destinations refuse
+ * `\u0000` in text and jsonb, and Airbyte's Python connector strips them too. Salesforce text can
+ * carry them. The check rides on the escape test, so text without special characters costs nothing more.
+ */
+export function jsonString(text: string, onNul?: NulCounter): string {
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
+  return JSON.stringify(withoutNul(text, onNul));
+}
+
+export function withoutNul(text: string, onNul?: NulCounter): string {
+  if (!text.includes("\u0000")) return text;
+  const cleaned = text.replaceAll("\u0000", "");
+  onNul?.(text.length - cleaned.length);
+  return cleaned;
 }
 
 export const CANONICAL_INTEGER = /^-?(?:0|[1-9]\d*)$/;
@@ -81,17 +97,19 @@ function isDigit(code: number): boolean {
 }
 
 /**
- * Drops the sObject `attributes` ({type, url}) at every level, e.g. in sub-query records. Only an
+ * Drops the sObject `attributes` ({type, url}) at every level, e.g. in sub-query records, and NUL
+ * characters from every string in it (counted, see jsonString). Only an
  * `attributes` that looks like Salesforce's (an object with a string `type`) goes: a json field's
  * own data may use the key.
  */
-export function stripAttributes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripAttributes);
+export function stripAttributes(value: unknown, onNul?: NulCounter): unknown {
+  if (typeof value === "string") return withoutNul(value, onNul);
+  if (Array.isArray(value)) return value.map((item) => stripAttributes(item, onNul));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     if (key === "attributes" && isSObjectAttributes(child)) continue;
-    out[key] = stripAttributes(child);
+    out[key] = stripAttributes(child, onNul);
   }
   return out;
 }

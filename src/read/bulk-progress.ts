@@ -7,6 +7,7 @@ import type { SalesforceClient } from "../salesforce/client.js";
 import type { QueryOperation } from "../salesforce/bulk2.js";
 import { deleteJob } from "../salesforce/bulk2.js";
 import { setJobState } from "../salesforce/bulk1.js";
+import type { Log } from "../log.js";
 import { isObject } from "../util/is-object.js";
 
 /** A Bulk 2.0 job: its results are read page by page, by locator. */
@@ -87,6 +88,30 @@ export async function discardJob(
 }
 
 /** The progress a state holds, or undefined when it is not one this connector writes. */
+/**
+ * Says in a LOG line why an earlier job is not continued, removes it (unless Salesforce no longer
+ * has it: `discard` false) and answers undefined: the start of every Bulk API's resume check.
+ */
+export function resumeRefusal(
+  client: SalesforceClient,
+  from: BulkProgress,
+  streamName: string,
+  log: Log,
+): (why: string, discard?: boolean) => Promise<undefined> {
+  return async (why, discard = true) => {
+    log.info(
+      `Stream '${streamName}': not continuing the earlier Bulk job ${from.job}: ${why}; reading again with a new job.`,
+    );
+    if (discard) await discardJob(client, from, log.warn);
+    return undefined;
+  };
+}
+
+/** Why a job of another Bulk API, or of another query, is not continued. */
+export const otherBulkApi = (from: BulkProgress, api: BulkProgress["api"]): string =>
+  `it is a Bulk API ${from.api} job and bulk_api.version is now ${api}`;
+export const QUERY_CHANGED = "the stream's query changed since (its fields or filters)";
+
 export function parseBulkProgress(value: unknown): BulkProgress | undefined {
   if (!isObject(value) || typeof value.job !== "string" || !/^[A-Za-z0-9]{15,18}$/.test(value.job)) return undefined;
   if (typeof value.query !== "string" || value.query === "") return undefined;

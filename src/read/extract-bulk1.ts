@@ -25,7 +25,9 @@ import { pause } from "../shutdown.js";
 import {
   CHECKPOINT_RECORDS,
   NAME_PENDING_JOB_AFTER_POLLS,
-  discardJob,
+  QUERY_CHANGED,
+  otherBulkApi,
+  resumeRefusal,
   queryHash,
   type Bulk1Progress,
   type BulkProgress,
@@ -139,15 +141,9 @@ async function continuable(
   plan: StreamPlan,
   log: Log,
 ): Promise<{ progress: Bulk1Progress; batches: BatchInfo[] } | undefined> {
-  const refuse = async (why: string, discard = true): Promise<undefined> => {
-    log.info(
-      `Stream '${plan.name}': not continuing the earlier Bulk job ${from.job}: ${why}; reading again with a new job.`,
-    );
-    if (discard) await discardJob(client, from, log.warn);
-    return undefined;
-  };
-  if (from.api !== "1.0") return refuse(`it is a Bulk API ${from.api} job and bulk_api.version is now 1.0`);
-  if (from.query !== query) return refuse("the stream's query changed since (its fields or filters)");
+  const refuse = resumeRefusal(client, from, plan.name, log);
+  if (from.api !== "1.0") return refuse(otherBulkApi(from, "1.0"));
+  if (from.query !== query) return refuse(QUERY_CHANGED);
   let batches: BatchInfo[];
   try {
     batches = await listBatches(client, from.job);

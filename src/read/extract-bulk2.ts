@@ -20,7 +20,9 @@ import { valueLogFor } from "./value-log.js";
 import {
   CHECKPOINT_RECORDS,
   NAME_PENDING_JOB_AFTER_POLLS,
-  discardJob,
+  QUERY_CHANGED,
+  otherBulkApi,
+  resumeRefusal,
   queryHash,
   type Bulk2Progress,
   type BulkProgress,
@@ -138,15 +140,9 @@ async function continuable(
   plan: StreamPlan,
   log: Log,
 ): Promise<Continuation | undefined> {
-  const refuse = async (why: string, discard = true): Promise<undefined> => {
-    log.info(
-      `Stream '${plan.name}': not continuing the earlier Bulk job ${from.job}: ${why}; reading again with a new job.`,
-    );
-    if (discard) await discardJob(client, from, log.warn);
-    return undefined;
-  };
-  if (from.api !== "2.0") return refuse(`it is a Bulk API ${from.api} job and bulk_api.version is now 2.0`);
-  if (from.query !== query) return refuse("the stream's query changed since (its fields or filters)");
+  const refuse = resumeRefusal(client, from, plan.name, log);
+  if (from.api !== "2.0") return refuse(otherBulkApi(from, "2.0"));
+  if (from.query !== query) return refuse(QUERY_CHANGED);
   let job: Bulk2JobInfo;
   try {
     job = await client.json<Bulk2JobInfo>(`/jobs/query/${from.job}`);

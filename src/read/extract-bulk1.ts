@@ -28,6 +28,7 @@ import {
   QUERY_CHANGED,
   otherBulkApi,
   resumeRefusal,
+  rowSkipper,
   queryHash,
   type Bulk1Progress,
   type BulkProgress,
@@ -392,14 +393,9 @@ class Bulk1Job {
 
   /** A batch's result files in order (checked against its row count), from the row after those an earlier run handed on. */
   private async download(batch: BatchInfo, progress: JobProgress): Promise<void> {
-    let skip = progress.handedOn(batch.id);
+    const unsent = rowSkipper(progress.handedOn(batch.id));
     for await (const chunk of readBatchResults(this.client, batch, this.plan.fields)) {
-      let rows = chunk.rows;
-      if (skip > 0) {
-        const skipped = Math.min(skip, rows.length);
-        rows = rows.slice(skipped);
-        skip -= skipped;
-      }
+      const rows = unsent(chunk.rows);
       if (rows.length === 0) continue;
       await progress.deliver(batch.id, rows.length, () => this.sink.records(rows.map(this.converterFor(chunk.header))));
     }

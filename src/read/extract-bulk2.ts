@@ -23,6 +23,7 @@ import {
   QUERY_CHANGED,
   otherBulkApi,
   resumeRefusal,
+  rowSkipper,
   queryHash,
   type Bulk2Progress,
   type BulkProgress,
@@ -59,7 +60,7 @@ export async function extractBulk2(
     const job = continuation?.job ?? (await createQueryJob(client, soql, plan.operation));
     const position = { locator: continuation?.locator, rows: continuation?.rows ?? 0 };
     // Rows of the first page an earlier run already handed on.
-    let skip = position.rows;
+    const unsent = rowSkipper(position.rows);
     // A job some STATE names is left for the next run when this one fails; others are deleted.
     let named = continuation !== undefined;
     continuation = undefined;
@@ -91,12 +92,7 @@ export async function extractBulk2(
         },
       });
       for await (const batch of pages) {
-        let rows = batch.rows;
-        if (skip > 0) {
-          const skipped = Math.min(skip, rows.length);
-          rows = rows.slice(skipped);
-          skip -= skipped;
-        }
+        const rows = unsent(batch.rows);
         if (rows.length === 0) continue;
         // Within a long page: a checkpoint before the rows that would pass CHECKPOINT_RECORDS.
         if (sinceCheckpoint > 0 && sinceCheckpoint + rows.length > CHECKPOINT_RECORDS) await checkpoint();

@@ -11,7 +11,7 @@ export class StdoutLines {
   private buffer: string[] = [];
   private bufferedBytes = 0;
   /** Whole lines already encoded (a parse worker's), written after the text gathered before them. */
-  private encoded: Array<{ textBefore: string[]; lines: Uint8Array }> = [];
+  private encoded: Array<{ textBefore: string[]; lines: Uint8Array; written: () => void }> = [];
 
   constructor(private readonly out: Writable) {}
 
@@ -21,9 +21,9 @@ export class StdoutLines {
     this.bufferedBytes += line.length + 1;
   }
 
-  /** Lines encoded as UTF-8, each with its newline. */
-  pushLines(lines: Uint8Array): void {
-    this.encoded.push({ textBefore: this.buffer, lines });
+  /** Lines encoded as UTF-8, each with its newline; `written` once the stream has taken them. */
+  pushLines(lines: Uint8Array, written: () => void): void {
+    this.encoded.push({ textBefore: this.buffer, lines, written });
     this.buffer = [];
     this.bufferedBytes += lines.byteLength;
   }
@@ -42,9 +42,9 @@ export class StdoutLines {
     this.bufferedBytes = 0;
     // In the order pushed; 'drain' awaited once, after the last write.
     let full = false;
-    for (const { textBefore, lines } of encoded) {
+    for (const { textBefore, lines, written } of encoded) {
       if (textBefore.length > 0) full = !this.out.write(textBefore.join("")) || full;
-      full = !this.out.write(lines) || full;
+      full = !this.out.write(lines, () => written()) || full;
     }
     if (text.length > 0) full = !this.out.write(text) || full;
     if (full) await waitForDrain(this.out);

@@ -18,8 +18,11 @@ export interface SyncOutput extends Log {
   records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void>;
   /** How this output frames a record of `stream`: what a parse worker needs to write whole lines itself. */
   recordFrame(stream: string, emittedAt: number): RecordFrame;
-  /** `count` record lines framed with recordFrame, UTF-8, each ending in a newline: written as they are. */
-  framedRecords(stream: string, lines: Uint8Array, count: number): Promise<void>;
+  /**
+   * `count` record lines framed with recordFrame, UTF-8, each ending in a newline: written as they
+   * are; `written` is called once stdout has them (the buffer may then be reused).
+   */
+  framedRecords(stream: string, lines: Uint8Array, count: number, written: () => void): Promise<void>;
   /** The stream's cursor after a finished window; `recordCount` records were written since the last one. */
   streamState(stream: string, streamState: Record<string, unknown>, recordCount: number): Promise<void>;
   /**

@@ -47,8 +47,8 @@ export class MessageWriter implements SyncOutput {
     };
   }
 
-  async framedRecords(_stream: string, lines: Uint8Array, _count: number): Promise<void> {
-    this.lines.pushLines(lines);
+  async framedRecords(_stream: string, lines: Uint8Array, _count: number, written: () => void): Promise<void> {
+    this.lines.pushLines(lines, written);
     await this.lines.flushIfFull();
   }
 

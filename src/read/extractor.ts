@@ -14,8 +14,8 @@ export interface RecordSink {
    * (read/records/parse-pool.ts); undefined (or absent) when records must come through records().
    */
   recordFrame?(): RecordFrame | undefined;
-  /** `count` whole record lines framed with recordFrame(), UTF-8. */
-  framedRecords?(lines: Uint8Array, count: number): Promise<void>;
+  /** `count` whole record lines framed with recordFrame(), UTF-8; `written` is called once they are out. */
+  framedRecords?(lines: Uint8Array, count: number, written: () => void): Promise<void>;
   /** Salesforce's own count of what the query returns, where it reports one. */
   estimate(rows: number): Promise<void>;
   readonly log: Log;

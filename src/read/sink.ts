@@ -41,10 +41,9 @@ export class StreamSink implements RecordSink {
     return this.transform ? undefined : this.writer.recordFrame(this.name, Date.now());
   }
 
-  async framedRecords(lines: Uint8Array, count: number): Promise<void> {
-    if (count === 0) return;
+  async framedRecords(lines: Uint8Array, count: number, written: () => void): Promise<void> {
     await this.starting();
-    await this.writer.framedRecords(this.name, lines, count);
+    await this.writer.framedRecords(this.name, lines, count, written);
     await this.counted(count);
   }
 

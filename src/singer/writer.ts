@@ -61,9 +61,9 @@ export class SingerWriter implements SyncOutput {
     return { prefix, suffix: `,"time_extracted":"${new Date(emittedAt).toISOString()}"}` };
   }
 
-  async framedRecords(stream: string, lines: Uint8Array, _count: number): Promise<void> {
+  async framedRecords(stream: string, lines: Uint8Array, _count: number, written: () => void): Promise<void> {
     this.announce(stream);
-    this.lines.pushLines(lines);
+    this.lines.pushLines(lines, written);
     await this.lines.flushIfFull();
   }
 

@@ -20,8 +20,11 @@ export interface PageJob {
 
 export type ToWorker =
   | PageJob
-  /** The main thread wrote `bytes` of the job's lines: the worker may run ahead again. */
-  | { kind: "ack"; id: number; bytes: number }
+  /**
+   * The main thread wrote a part's lines (`bytes` of them): the worker may run ahead again, and
+   * reuses the part's buffer (handed back) for a later part.
+   */
+  | { kind: "ack"; id: number; bytes: number; buffer: ArrayBuffer }
   | { kind: "cancel"; id: number };
 
 /** Part of a job's output: whole lines, in body order. */

@@ -19,8 +19,10 @@ const WORKER_URL = import.meta.url.endsWith(".ts")
  * makes from piling up (V8's default lets each thread grow by tens of MB before it collects).
  */
 const WORKER_LIMITS = {
-  maxYoungGenerationSizeMb: Number(process.env.PW_YOUNG ?? 8),
-  maxOldGenerationSizeMb: Number(process.env.PW_OLD ?? 256),
+  maxYoungGenerationSizeMb: 8,
+  // Room for pages of very wide records (131,072-character text fields); a worker that runs out
+  // exits, and its page is asked for again (csv-results.ts).
+  maxOldGenerationSizeMb: 256,
 };
 
 /** A job's messages as they arrive, read in order by one consumer. */
@@ -60,9 +62,9 @@ export class JobOutput {
     throw new JobError(message.answer, message.detail);
   }
 
-  /** The consumer wrote a part's lines. */
-  written(bytes: number): void {
-    if (!this.finished) this.host.post({ kind: "ack", id: this.id, bytes });
+  /** A part's lines were written: its buffer goes back to the worker (it is not ours to keep). */
+  written(lines: Uint8Array): void {
+    this.host.recycle(this.finished ? undefined : this.id, lines);
   }
 
   /** The consumer stops reading before the end. */
@@ -105,8 +107,18 @@ class PoolWorker {
     return output;
   }
 
-  post(message: { kind: "ack" | "cancel"; id: number; bytes?: number }): void {
+  post(message: { kind: "cancel"; id: number }): void {
     this.worker.postMessage(message);
+  }
+
+  /**
+   * Hands a written part's buffer back (transferred) for the worker to fill again: the main thread's
+   * heap is small and collected rarely, so buffers left to the garbage collector would pile up.
+   */
+  recycle(id: number | undefined, lines: Uint8Array): void {
+    if (this.exited) return;
+    const buffer = lines.buffer as ArrayBuffer;
+    this.worker.postMessage({ kind: "ack", id: id ?? 0, bytes: lines.byteLength, buffer }, [buffer]);
   }
 
   done(output: JobOutput): void {
@@ -119,7 +131,10 @@ class PoolWorker {
     return this.worker.terminate();
   }
 
+  private exited = false;
+
   private gone(why: string): void {
+    this.exited = true;
     this.onGone(this);
     for (const job of [...this.jobs.values()]) job.fail(new DecodeInterruptedError(`the parse worker ${why}`));
     this.jobs.clear();

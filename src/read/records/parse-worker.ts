@@ -11,9 +11,13 @@ import { UnexpectedAnswerError } from "../../salesforce/api-error.js";
 import { createCsvRecordConverter, type CsvRecordConverter } from "./convert.js";
 import type { FromWorker, PageJob, PartMessage, ToWorker } from "./parse-messages.js";
 
-const PART_BYTES = 1 << 20;
-/** About one 50,000-row page of lines: enough for the next page to be parsed whole while this one is written. */
-const MAX_UNACKED_BYTES = Number(process.env.PW_UNACKED ?? 32) << 20;
+const PART_BYTES = 512 << 10;
+/**
+ * How far a job may run ahead of what the main thread wrote: about half of a 50,000-row page of
+ * lines, so the next page is mostly parsed while this one is written (bench: 16 and 32 MB read as
+ * fast), and a slow stdout holds every worker within this much.
+ */
+const MAX_UNACKED_BYTES = 16 << 20;
 /** Slices fed to the CSV parser: the size of a socket read, as on the main thread. */
 const SLICE_BYTES = 64 * 1024;
 
@@ -25,6 +29,17 @@ interface Running {
 
 const port = parentPort!;
 const running = new Map<number, Running>();
+/** Part buffers the main thread wrote and handed back, to fill again. */
+const spare: ArrayBuffer[] = [];
+const SPARE_BUFFERS = 4;
+
+/** A buffer of at least `bytes`: a spare one when one is big enough. */
+function partBuffer(bytes: number): Buffer {
+  const at = spare.findIndex((buffer) => buffer.byteLength >= bytes);
+  if (at >= 0) return Buffer.from(spare.splice(at, 1)[0]!);
+  // Room to spare, so the buffer fits most later parts too.
+  return Buffer.from(new ArrayBuffer(Math.max(bytes, PART_BYTES * 2)));
+}
 
 port.on("message", (message: ToWorker) => {
   if (message.kind === "page") {
@@ -33,6 +48,7 @@ port.on("message", (message: ToWorker) => {
     void run(message, job).finally(() => running.delete(message.id));
     return;
   }
+  if (message.kind === "ack" && spare.length < SPARE_BUFFERS) spare.push(message.buffer);
   const job = running.get(message.id);
   if (job === undefined) return;
   if (message.kind === "cancel") job.cancelled = true;
@@ -65,8 +81,8 @@ async function run(page: PageJob, job: Running): Promise<void> {
     let rows = 0;
     let delivered = 0;
     const flush = async (): Promise<void> => {
-      const lines = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-      lines.write(text);
+      const buffer = partBuffer(Buffer.byteLength(text));
+      const lines = buffer.subarray(0, buffer.write(text));
       const part: PartMessage = { kind: "part", id: page.id, rows, delivered, lines, warnings: warnings.splice(0), nuls: [...nuls] };
       if (header !== undefined && seen === rows) Object.assign(part, { header, firstRow });
       nuls.clear();
@@ -98,7 +114,6 @@ async function run(page: PageJob, job: Running): Promise<void> {
     }
     if (rows > 0) await flush();
     if (!job.cancelled) send({ kind: "end", id: page.id });
-    if (process.env.PW_DEBUG) { const m = process.memoryUsage(); process.stderr.write(`worker job ${page.id}: heapTotal ${(m.heapTotal/1e6).toFixed(0)} heapUsed ${(m.heapUsed/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)} rss ${(m.rss/1e6).toFixed(0)}\n`); }
   } catch (error) {
     if (job.cancelled) return;
     const answer = error instanceof UnexpectedAnswerError;

@@ -19,10 +19,10 @@ import { createCsvRecordConverterCache } from "./convert.js";
 import { JobError, parsePool, type JobOutput } from "./parse-pool.js";
 
 /** Records as a decoder hands them on: each record's data JSON (to be framed), or whole framed lines. */
-export type RecordOutput = { dataJson: string[] } | { lines: Uint8Array };
+export type RecordOutput = { dataJson: string[] } | { lines: Uint8Array; written: () => void };
 
 export function deliverRecords(sink: RecordSink, output: RecordOutput, count: number): Promise<void> {
-  return "lines" in output ? sink.framedRecords!(output.lines, count) : sink.records(output.dataJson);
+  return "lines" in output ? sink.framedRecords!(output.lines, count, output.written) : sink.records(output.dataJson);
 }
 
 /**
@@ -107,10 +107,8 @@ function workerDecoder(
             ...(part.firstRow ? { firstRow: part.firstRow } : {}),
             rows: part.rows,
             delivered: part.delivered,
-            output: { lines: part.lines },
+            output: { lines: part.lines, written: () => job!.written(part.lines) },
           };
-          job!.written(part.lines.byteLength);
-          if (process.env.PW_DEBUG && Math.random() < 0.05) { const m = process.memoryUsage(); process.stderr.write(`main: heapTotal ${(m.heapTotal/1e6).toFixed(0)} heapUsed ${(m.heapUsed/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)} rss ${(m.rss/1e6).toFixed(0)}\n`); }
         }
       } catch (error) {
         if (error instanceof JobError && error.answer) throw new UnexpectedAnswerError(error.detail, path);

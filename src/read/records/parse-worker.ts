@@ -1,8 +1,9 @@
 // A parse worker thread (started by parse-pool.ts): turns CSV bodies, gzip or not, into whole record
 // lines of the stream's schema with the same converters the main thread uses (convert.ts), so the
 // output is byte-for-byte what an in-thread read writes. Lines go back in parts of about PART_BYTES,
-// transferred; a job runs at most MAX_UNACKED_BYTES ahead of what the main thread has written, so a
-// slow stdout holds the worker, and memory stays bounded by the pages in flight.
+// transferred, and their buffers come back once written, to be filled again; a job runs at most
+// MAX_UNACKED_BYTES ahead of what the main thread has written, so a slow stdout holds the worker, and
+// memory stays bounded by the pages in flight.
 import { parentPort } from "node:worker_threads";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -31,14 +32,20 @@ const port = parentPort!;
 const running = new Map<number, Running>();
 /** Part buffers the main thread wrote and handed back, to fill again. */
 const spare: ArrayBuffer[] = [];
-const SPARE_BUFFERS = 4;
+/** Spares kept: as many as a job's lines may be ahead, so a page's buffers are all used again. */
+const SPARE_BYTES = MAX_UNACKED_BYTES + PART_BYTES * 4;
+let spareBytes = 0;
 
 /** A buffer of at least `bytes`: a spare one when one is big enough. */
 function partBuffer(bytes: number): Buffer {
   const at = spare.findIndex((buffer) => buffer.byteLength >= bytes);
-  if (at >= 0) return Buffer.from(spare.splice(at, 1)[0]!);
-  // Room to spare, so the buffer fits most later parts too.
-  return Buffer.from(new ArrayBuffer(Math.max(bytes, PART_BYTES * 2)));
+  if (at >= 0) {
+    const buffer = spare.splice(at, 1)[0]!;
+    spareBytes -= buffer.byteLength;
+    return Buffer.from(buffer);
+  }
+  // A quarter to spare, so it fits most later parts too (parts are PART_BYTES and one batch's lines).
+  return Buffer.from(new ArrayBuffer(Math.ceil(bytes * 1.25)));
 }
 
 port.on("message", (message: ToWorker) => {
@@ -48,7 +55,10 @@ port.on("message", (message: ToWorker) => {
     void run(message, job).finally(() => running.delete(message.id));
     return;
   }
-  if (message.kind === "ack" && spare.length < SPARE_BUFFERS) spare.push(message.buffer);
+  if (message.kind === "ack" && spareBytes + message.buffer.byteLength <= SPARE_BYTES) {
+    spare.push(message.buffer);
+    spareBytes += message.buffer.byteLength;
+  }
   const job = running.get(message.id);
   if (job === undefined) return;
   if (message.kind === "cancel") job.cancelled = true;
@@ -83,7 +93,15 @@ async function run(page: PageJob, job: Running): Promise<void> {
     const flush = async (): Promise<void> => {
       const buffer = partBuffer(Buffer.byteLength(text));
       const lines = buffer.subarray(0, buffer.write(text));
-      const part: PartMessage = { kind: "part", id: page.id, rows, delivered, lines, warnings: warnings.splice(0), nuls: [...nuls] };
+      const part: PartMessage = {
+        kind: "part",
+        id: page.id,
+        rows,
+        delivered,
+        lines,
+        warnings: warnings.splice(0),
+        nuls: [...nuls],
+      };
       if (header !== undefined && seen === rows) Object.assign(part, { header, firstRow });
       nuls.clear();
       send(part, [lines.buffer as ArrayBuffer]);
@@ -98,8 +116,11 @@ async function run(page: PageJob, job: Running): Promise<void> {
       if (convert === undefined) {
         header = batch.header;
         firstRow = batch.rows[0];
-        convert = createCsvRecordConverter(page.schema, batch.header, (m) => warnings.push(m), (column, n) =>
-          nuls.set(column, (nuls.get(column) ?? 0) + n),
+        convert = createCsvRecordConverter(
+          page.schema,
+          batch.header,
+          (m) => warnings.push(m),
+          (column, n) => nuls.set(column, (nuls.get(column) ?? 0) + n),
         );
       }
       for (const row of batch.rows) {
@@ -117,7 +138,12 @@ async function run(page: PageJob, job: Running): Promise<void> {
   } catch (error) {
     if (job.cancelled) return;
     const answer = error instanceof UnexpectedAnswerError;
-    send({ kind: "error", id: page.id, answer, detail: answer ? error.detail : String((error as Error).stack ?? error) });
+    send({
+      kind: "error",
+      id: page.id,
+      answer,
+      detail: answer ? error.detail : String((error as Error).stack ?? error),
+    });
   }
 }
 

@@ -6,12 +6,7 @@ import { PassThrough, pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { JsonSchemaObject } from "../../protocol/types.js";
 import type { HttpResponse } from "../../salesforce/http.js";
-import {
-  DecodeInterruptedError,
-  decodeRows,
-  type CsvDecoder,
-  type DecodedPart,
-} from "../../salesforce/csv-results.js";
+import { DecodeInterruptedError, decodeRows, type CsvDecoder, type DecodedPart } from "../../salesforce/csv-results.js";
 import { UnexpectedAnswerError } from "../../salesforce/api-error.js";
 import type { RecordSink } from "../extractor.js";
 import type { StreamValueLog } from "../value-log.js";

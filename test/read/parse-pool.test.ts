@@ -69,7 +69,10 @@ class Sink implements RecordSink {
   }
 }
 
-async function setup(bulk: Record<string, unknown>, workers: number): Promise<{ config: Config; client: SalesforceClient; plan: StreamPlan }> {
+async function setup(
+  bulk: Record<string, unknown>,
+  workers: number,
+): Promise<{ config: Config; client: SalesforceClient; plan: StreamPlan }> {
   const config = parseConfig(
     baseConfig(fake, {
       bulk_api: bulk,
@@ -88,7 +91,12 @@ async function setup(bulk: Record<string, unknown>, workers: number): Promise<{ 
   return { config, client, plan };
 }
 
-async function read(extract: Extractor, bulk: Record<string, unknown>, workers: number, sink = new Sink()): Promise<Sink> {
+async function read(
+  extract: Extractor,
+  bulk: Record<string, unknown>,
+  workers: number,
+  sink = new Sink(),
+): Promise<Sink> {
   const s = await setup(bulk, workers);
   await extract(s.client, s.config, s.plan, undefined, sink);
   return sink;
@@ -103,7 +111,13 @@ describe.each([
 ] as const)("%s with parse workers", (_api, extract, bulk) => {
   it("2 workers write byte-for-byte the lines 1 (the main thread) writes, warnings included", async () => {
     // A value that does not fit its type on every page: null and one warning, on both paths.
-    const rewrite = { kind: bulk === BULK2 ? "bulk2_results" : "bulk1_result", type: "rewrite_value", field: "Amount__c", value: "12 5 EUR", times: Infinity } as const;
+    const rewrite = {
+      kind: bulk === BULK2 ? "bulk2_results" : "bulk1_result",
+      type: "rewrite_value",
+      field: "Amount__c",
+      value: "12 5 EUR",
+      times: Infinity,
+    } as const;
     fake.inject(rewrite);
     const here = await read(extract, bulk, 1);
     fake.inject(rewrite);
@@ -114,7 +128,9 @@ describe.each([
     // Bulk 1.0 batches finish in any order: the same lines, each batch's in its own order.
     const order = (lines: string[]) => (bulk === BULK2 ? lines : [...lines].sort());
     expect(order(pooled.lines)).toEqual(order(here.lines));
-    expect(pooled.warnings.filter((w) => w.includes("Amount__c"))).toEqual(here.warnings.filter((w) => w.includes("Amount__c")));
+    expect(pooled.warnings.filter((w) => w.includes("Amount__c"))).toEqual(
+      here.warnings.filter((w) => w.includes("Amount__c")),
+    );
     expect(pooled.warnings.filter((w) => w.includes("Amount__c"))).toHaveLength(1);
   });
 

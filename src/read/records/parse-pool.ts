@@ -69,9 +69,9 @@ export class JobOutput {
 
   /** The consumer stops reading before the end. */
   cancel(): void {
-    if (this.finished) return;
+    // A job that ended in the worker but was never read to its end still holds the worker (ref'd).
+    if (!this.finished) this.host.post({ kind: "cancel", id: this.id });
     this.finished = true;
-    this.host.post({ kind: "cancel", id: this.id });
     this.host.done(this);
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { KeyObject } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { Ajv, type SchemaValidateFunction } from "ajv";
 import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
 import { configError } from "./errors.js";
@@ -51,6 +52,8 @@ export interface Config {
   formulaRefreshMs: number | undefined;
   /** object name (as written) -> SOQL condition */
   objectFilters: Map<string, string>;
+  /** parse_workers, or its default: threads that parse Bulk results (1 = on the main thread). */
+  parseWorkers: number;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
@@ -131,7 +134,20 @@ export function parseConfig(input: unknown, now = new Date()): Config {
     jobTimeoutMs: parseDurationMs(resolved.job_timeout)!,
     formulaRefreshMs: resolved.formula_refresh === undefined ? undefined : parseDurationMs(resolved.formula_refresh)!,
     objectFilters: new Map((resolved.object_filters ?? []).map((f) => [f.object, f.where])),
+    parseWorkers: resolved.parse_workers ?? defaultParseWorkers(),
   };
+}
+
+/** The machine's cores, or SOURCE_SALESFORCE_PARSE_WORKERS (CI runs the read tests with 1 and with 2). */
+function defaultParseWorkers(): number {
+  const fromEnv = process.env.SOURCE_SALESFORCE_PARSE_WORKERS;
+  if (fromEnv === undefined || fromEnv === "") return Math.min(64, availableParallelism());
+  const workers = Number(fromEnv);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw configError(
+      `SOURCE_SALESFORCE_PARSE_WORKERS must be a whole number from 1 to 64 (it is ${JSON.stringify(fromEnv.slice(0, 20))}). Fix or unset it, or set parse_workers in the config.`,
+    );
+  return workers;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
@@ -226,5 +226,32 @@ describe("describeVersions", () => {
   it("joins contiguous versions into runs", () => {
     expect(describeVersions(["31.0", "32.0", "33.0"])).toBe("31.0 to 33.0");
     expect(describeVersions(["58.0", "60.0", "61.0", "62.0"])).toBe("58.0, 60.0 to 62.0");
+  });
+});
+
+describe("parse_workers (issue 16)", () => {
+  const withEnv = <T>(value: string | undefined, run: () => T): T => {
+    const saved = process.env.SOURCE_SALESFORCE_PARSE_WORKERS;
+    if (value === undefined) delete process.env.SOURCE_SALESFORCE_PARSE_WORKERS;
+    else process.env.SOURCE_SALESFORCE_PARSE_WORKERS = value;
+    try {
+      return run();
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_SALESFORCE_PARSE_WORKERS;
+      else process.env.SOURCE_SALESFORCE_PARSE_WORKERS = saved;
+    }
+  };
+
+  it("defaults to the machine's cores; SOURCE_SALESFORCE_PARSE_WORKERS gives the default instead", () => {
+    expect(withEnv(undefined, () => parseConfig({ credentials }, now).parseWorkers)).toBe(availableParallelism());
+    expect(withEnv("3", () => parseConfig({ credentials }, now).parseWorkers)).toBe(3);
+    expect(withEnv("3", () => parseConfig({ credentials, parse_workers: 1 }, now).parseWorkers)).toBe(1);
+  });
+
+  it("a count outside 1-64 is a config_error naming the field or the variable", () => {
+    for (const bad of [0, 65, 1.5])
+      expect(() => parseConfig({ credentials, parse_workers: bad }, now)).toThrow(/parse_workers/);
+    for (const bad of ["0", "two", "65"])
+      expect(() => withEnv(bad, () => parseConfig({ credentials }, now))).toThrow(/SOURCE_SALESFORCE_PARSE_WORKERS/);
   });
 });

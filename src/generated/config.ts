@@ -150,6 +150,10 @@ export type BulkThreshold = number;
  * Optional: stop cleanly, with state, once this sync alone has made this percentage of the org's daily API allowance.
  */
 export type APIQuotaSharePerSync = number;
+/**
+ * Worker threads that decompress, parse and convert Bulk results, so a large read uses every core. Default: the machine's available cores (SOURCE_SALESFORCE_PARSE_WORKERS, when set, gives the default instead). 1 parses on the main thread.
+ */
+export type ParseWorkers = number;
 
 export interface SalesforceSourceSpec {
   credentials: Authentication;
@@ -172,6 +176,7 @@ export interface SalesforceSourceSpec {
   max_bulk_jobs?: BulkJobsAtOnce;
   bulk_threshold?: BulkThreshold;
   api_quota_percent_per_sync?: APIQuotaSharePerSync;
+  parse_workers?: ParseWorkers;
   [k: string]: unknown | undefined;
 }
 export interface OAuthRefreshToken {

@@ -10,6 +10,8 @@ const FLUSH_BYTES = 256 * 1024;
 export class StdoutLines {
   private buffer: string[] = [];
   private bufferedBytes = 0;
+  /** Whole lines already encoded (a parse worker's), written after the text gathered before them. */
+  private encoded: Array<{ textBefore: string[]; lines: Uint8Array; written: () => void }> = [];
 
   constructor(private readonly out: Writable) {}
 
@@ -19,6 +21,13 @@ export class StdoutLines {
     this.bufferedBytes += line.length + 1;
   }
 
+  /** Lines encoded as UTF-8, each with its newline; `written` once the stream has taken them. */
+  pushLines(lines: Uint8Array, written: () => void): void {
+    this.encoded.push({ textBefore: this.buffer, lines, written });
+    this.buffer = [];
+    this.bufferedBytes += lines.byteLength;
+  }
+
   /** Flushes once enough has gathered: the hot path calls this after each batch of records. */
   async flushIfFull(): Promise<void> {
     if (this.bufferedBytes >= FLUSH_BYTES) await this.flush();
@@ -26,10 +35,19 @@ export class StdoutLines {
 
   async flush(): Promise<void> {
     if (this.bufferedBytes === 0) return;
-    const chunk = this.buffer.join("");
+    const encoded = this.encoded;
+    const text = this.buffer.join("");
+    this.encoded = [];
     this.buffer = [];
     this.bufferedBytes = 0;
-    if (!this.out.write(chunk)) await waitForDrain(this.out);
+    // In the order pushed; 'drain' awaited once, after the last write.
+    let full = false;
+    for (const { textBefore, lines, written } of encoded) {
+      if (textBefore.length > 0) full = !this.out.write(textBefore.join("")) || full;
+      full = !this.out.write(lines, () => written()) || full;
+    }
+    if (text.length > 0) full = !this.out.write(text) || full;
+    if (full) await waitForDrain(this.out);
   }
 }
 

@@ -7,9 +7,22 @@ import type { SalesforceSourceSpec as RawConfig } from "../generated/config.js";
  * What a sync writes to. The Airbyte CLI's MessageWriter and the Singer tap's SingerWriter both
  * implement it, so one sync loop (windows, state rules, retries) serves both protocols.
  */
+/** The text around a record's data on its output line: `prefix + dataJson + suffix`, then a newline. */
+export interface RecordFrame {
+  prefix: string;
+  suffix: string;
+}
+
 export interface SyncOutput extends Log {
   /** Each entry of `dataJson` is one record's data, already serialised. */
   records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void>;
+  /** How this output frames a record of `stream`: what a parse worker needs to write whole lines itself. */
+  recordFrame(stream: string, emittedAt: number): RecordFrame;
+  /**
+   * `count` record lines framed with recordFrame, UTF-8, each ending in a newline: written as they
+   * are; `written` is called once stdout has them (the buffer may then be reused).
+   */
+  framedRecords(stream: string, lines: Uint8Array, count: number, written: () => void): Promise<void>;
   /** The stream's cursor after a finished window; `recordCount` records were written since the last one. */
   streamState(stream: string, streamState: Record<string, unknown>, recordCount: number): Promise<void>;
   /**

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import type { AirbyteMessage, AirbyteStreamStatus, AirbyteTraceMessage } from "./types.js";
 import type { LogLevel } from "../log.js";
-import type { SyncOutput } from "./sync-output.js";
+import type { RecordFrame, SyncOutput } from "./sync-output.js";
 import { ConnectorError } from "../errors.js";
 import { redact } from "./redact.js";
 import { StdoutLines } from "./stdout-lines.js";
@@ -35,9 +35,20 @@ export class MessageWriter implements SyncOutput {
 
   /** The hot path: each entry of `dataJson` is one record's data, already serialised. */
   async records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
-    const prefix = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`;
-    const suffix = `,"emitted_at":${emittedAt}}}`;
+    const { prefix, suffix } = this.recordFrame(stream, emittedAt);
     for (const data of dataJson) this.lines.push(prefix + data + suffix);
+    await this.lines.flushIfFull();
+  }
+
+  recordFrame(stream: string, emittedAt: number): RecordFrame {
+    return {
+      prefix: `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"data":`,
+      suffix: `,"emitted_at":${emittedAt}}}`,
+    };
+  }
+
+  async framedRecords(_stream: string, lines: Uint8Array, _count: number, written: () => void): Promise<void> {
+    this.lines.pushLines(lines, written);
     await this.lines.flushIfFull();
   }
 

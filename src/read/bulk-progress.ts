@@ -112,17 +112,6 @@ export const otherBulkApi = (from: BulkProgress, api: BulkProgress["api"]): stri
   `it is a Bulk API ${from.api} job and bulk_api.version is now ${api}`;
 export const QUERY_CHANGED = "the stream's query changed since (its fields or filters)";
 
-/** Drops the first `count` rows of the batches it is given in turn: the rows an earlier run handed on. */
-export function rowSkipper(count: number): <T>(rows: T[]) => T[] {
-  let left = count;
-  return (rows) => {
-    if (left <= 0) return rows;
-    const skipped = Math.min(left, rows.length);
-    left -= skipped;
-    return rows.slice(skipped);
-  };
-}
-
 export function parseBulkProgress(value: unknown): BulkProgress | undefined {
   if (!isObject(value) || typeof value.job !== "string" || !/^[A-Za-z0-9]{15,18}$/.test(value.job)) return undefined;
   if (typeof value.query !== "string" || value.query === "") return undefined;

@@ -18,7 +18,7 @@ import {
 } from "../salesforce/bulk1.js";
 import { pkChunkingFor } from "../salesforce/facts.js";
 import { TaskPool } from "../util/concurrency.js";
-import { createCsvRecordConverterCache } from "./records/convert.js";
+import { deliverRecords, recordDecoder } from "./records/record-decoder.js";
 import { valueLogFor } from "./value-log.js";
 import type { Window } from "../util/datetime.js";
 import { pause } from "../shutdown.js";
@@ -28,7 +28,6 @@ import {
   QUERY_CHANGED,
   otherBulkApi,
   resumeRefusal,
-  rowSkipper,
   queryHash,
   type Bulk1Progress,
   type BulkProgress,
@@ -260,7 +259,7 @@ interface Tracked {
 
 /** Runs Bulk 1.0 query jobs for one stream and hands their rows to the sink. */
 class Bulk1Job {
-  private readonly converterFor;
+  private readonly decoder;
 
   constructor(
     private readonly client: SalesforceClient,
@@ -268,8 +267,7 @@ class Bulk1Job {
     private readonly plan: StreamPlan,
     private readonly sink: RecordSink,
   ) {
-    const values = valueLogFor(plan, sink.log);
-    this.converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
+    this.decoder = recordDecoder(plan.schema, sink, valueLogFor(plan, sink.log), config.parseWorkers);
   }
 
   /**
@@ -393,12 +391,9 @@ class Bulk1Job {
 
   /** A batch's result files in order (checked against its row count), from the row after those an earlier run handed on. */
   private async download(batch: BatchInfo, progress: JobProgress): Promise<void> {
-    const unsent = rowSkipper(progress.handedOn(batch.id));
-    for await (const chunk of readBatchResults(this.client, batch, this.plan.fields)) {
-      const rows = unsent(chunk.rows);
-      if (rows.length === 0) continue;
-      await progress.deliver(batch.id, rows.length, () => this.sink.records(rows.map(this.converterFor(chunk.header))));
-    }
+    const parts = readBatchResults(this.client, batch, this.plan.fields, this.decoder, progress.handedOn(batch.id));
+    for await (const part of parts)
+      await progress.deliver(batch.id, part.count, () => deliverRecords(this.sink, part.output, part.count));
   }
 
   /** A failed chunk delivered nothing; its Id range runs once more as a job of its own. */

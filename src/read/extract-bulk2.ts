@@ -15,7 +15,7 @@ import {
   waitForJob,
   type Bulk2JobInfo,
 } from "../salesforce/bulk2.js";
-import { createCsvRecordConverterCache } from "./records/convert.js";
+import { deliverRecords, recordDecoder } from "./records/record-decoder.js";
 import { valueLogFor } from "./value-log.js";
 import {
   CHECKPOINT_RECORDS,
@@ -23,7 +23,6 @@ import {
   QUERY_CHANGED,
   otherBulkApi,
   resumeRefusal,
-  rowSkipper,
   queryHash,
   type Bulk2Progress,
   type BulkProgress,
@@ -59,8 +58,6 @@ export async function extractBulk2(
   for (let attempt = 1; ; attempt++) {
     const job = continuation?.job ?? (await createQueryJob(client, soql, plan.operation));
     const position = { locator: continuation?.locator, rows: continuation?.rows ?? 0 };
-    // Rows of the first page an earlier run already handed on.
-    const unsent = rowSkipper(position.rows);
     // A job some STATE names is left for the next run when this one fails; others are deleted.
     let named = continuation !== undefined;
     continuation = undefined;
@@ -79,26 +76,24 @@ export async function extractBulk2(
       };
       const done = job.state === "JobComplete" ? job : await waitForJob(client, job.id, poll, namePending);
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
-      // One converter per distinct header: warnings about a column come once per stream, not per page.
-      const values = valueLogFor(plan, sink.log);
-      const converterFor = createCsvRecordConverterCache(plan.schema, values.warn, values.nul);
+      const decoder = recordDecoder(plan.schema, sink, valueLogFor(plan, sink.log), config.parseWorkers);
       const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
-      const pages = readJobResults(client, job.id, bulkMaxRecords(config), expectation, {
+      const pages = readJobResults(client, job.id, bulkMaxRecords(config), expectation, decoder, {
         locator: position.locator,
+        // Rows of the first page an earlier run already handed on.
+        skipRows: position.rows,
         onPageEnd: async (next) => {
           position.locator = next;
           position.rows = 0;
           await checkpoint();
         },
       });
-      for await (const batch of pages) {
-        const rows = unsent(batch.rows);
-        if (rows.length === 0) continue;
+      for await (const part of pages) {
         // Within a long page: a checkpoint before the rows that would pass CHECKPOINT_RECORDS.
-        if (sinceCheckpoint > 0 && sinceCheckpoint + rows.length > CHECKPOINT_RECORDS) await checkpoint();
-        await sink.records(rows.map(converterFor(batch.header)));
-        position.rows += rows.length;
-        sinceCheckpoint += rows.length;
+        if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > CHECKPOINT_RECORDS) await checkpoint();
+        await deliverRecords(sink, part.output, part.count);
+        position.rows += part.count;
+        sinceCheckpoint += part.count;
       }
       await deleteJob(client, job.id).catch((error: unknown) =>
         sink.log.warn(`Could not delete Bulk job ${job.id}: ${String(error)}`),

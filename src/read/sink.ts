@@ -1,5 +1,5 @@
 import type { Log } from "../log.js";
-import type { SyncOutput } from "../protocol/sync-output.js";
+import type { RecordFrame, SyncOutput } from "../protocol/sync-output.js";
 import type { ApiName } from "../salesforce/api-usage.js";
 import type { RecordSink } from "./extractor.js";
 import type { StreamProgressFeed } from "./progress.js";
@@ -31,14 +31,32 @@ export class StreamSink implements RecordSink {
 
   async records(batch: string[]): Promise<void> {
     if (batch.length === 0) return;
-    if (!this.running) {
-      this.running = true;
-      await this.writer.streamStatus(this.name, "RUNNING");
-    }
+    await this.starting();
     await this.writer.records(this.name, this.transform ? this.transform(batch) : batch, Date.now());
-    this.windowRecords += batch.length;
-    this.stats.records(this.api, batch.length);
-    await this.progress.records(batch.length);
+    await this.counted(batch.length);
+  }
+
+  /** A transform works on each record's data: with one, records come through records(). */
+  recordFrame(): RecordFrame | undefined {
+    return this.transform ? undefined : this.writer.recordFrame(this.name, Date.now());
+  }
+
+  async framedRecords(lines: Uint8Array, count: number, written: () => void): Promise<void> {
+    await this.starting();
+    await this.writer.framedRecords(this.name, lines, count, written);
+    await this.counted(count);
+  }
+
+  private async starting(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.writer.streamStatus(this.name, "RUNNING");
+  }
+
+  private async counted(count: number): Promise<void> {
+    this.windowRecords += count;
+    this.stats.records(this.api, count);
+    await this.progress.records(count);
   }
 
   async estimate(rows: number): Promise<void> {

@@ -4,7 +4,7 @@
 // request: one retry policy, one session refresh, one API-usage count.
 import type { SalesforceClient } from "./client.js";
 import type { QueryOperation } from "./bulk2.js";
-import { readCsvResource, type RowBatch } from "./csv-results.js";
+import { readCsvResource, type CsvDecoder, type ResourcePart } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 import { UnexpectedAnswerError } from "./api-error.js";
 import { pause } from "../shutdown.js";
@@ -86,23 +86,27 @@ export function resultPath(client: SalesforceClient, jobId: string, batchId: str
  * the batch's numberRecordsProcessed is the check: files that add up to fewer rows (a body cut at a
  * row boundary, a page that is not CSV) are read again, skipping the rows each already delivered;
  * more rows than the batch reported fail the stream. Each file is text/csv with the query's header
- * (csv-results.ts). Costs no request unless a file must be read again.
+ * (csv-results.ts). Costs no request unless a file must be read again. `skipRows`: the batch's
+ * first rows (in file order) an earlier run already delivered.
  */
-export async function* readBatchResults(
+export async function* readBatchResults<T>(
   client: SalesforceClient,
   batch: Pick<BatchInfo, "id" | "jobId" | "numberRecordsProcessed">,
   header: readonly string[],
-): AsyncGenerator<RowBatch> {
+  decoder: CsvDecoder<T>,
+  skipRows = 0,
+): AsyncGenerator<ResourcePart<T>> {
   const delivered = new Map<string, number>();
   for (let attempt = 1; ; attempt++) {
     // Asked again on a re-read too: a list that was not Salesforce's (an HTML page) names no file.
     const ids = await resultIds(client, batch.jobId, batch.id);
     let total = 0;
     for (const resultId of ids) {
-      const rows: number = yield* readCsvResource(client, resultPath(client, batch.jobId, batch.id, resultId), {
+      const filePath = resultPath(client, batch.jobId, batch.id, resultId);
+      const rows: number = yield* readCsvResource(client, filePath, decoder, {
         sessionHeader: "x-sfdc-session",
         expectedHeader: header,
-        skipRows: delivered.get(resultId) ?? 0,
+        skipRows: Math.max(delivered.get(resultId) ?? 0, skipRows - total),
       });
       delivered.set(resultId, Math.max(rows, delivered.get(resultId) ?? 0));
       total += rows;

@@ -4,7 +4,7 @@
 // locator + maxRecords, each page streamed through its own CSV parser.
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
-import { readCsvResource, type RowBatch } from "./csv-results.js";
+import { readCsvResource, type CsvDecoder, type ResourcePart } from "./csv-results.js";
 import { ConnectorError } from "../errors.js";
 import { UnexpectedAnswerError } from "./api-error.js";
 import { isObject } from "../util/is-object.js";
@@ -110,6 +110,8 @@ export interface JobResultsExpectation {
 export interface ResultsPaging {
   /** Start at the page this locator names (a page an earlier run did not finish); default the first. */
   locator?: string | undefined;
+  /** Rows of the first page read (the one `locator` names) an earlier run already delivered. */
+  skipRows?: number;
   /** After the last row of a page that has a next one was taken: the next page's locator. */
   onPageEnd?: (nextLocator: string) => Promise<void>;
 }
@@ -125,15 +127,17 @@ export interface ResultsPaging {
  * numberRecordsProcessed.
  *
  * The next page is requested as soon as this page's headers name its locator, so Salesforce's time
- * to first byte overlaps the parsing of this page (its body waits, paused, until it is read).
+ * to first byte overlaps the parsing of this page; a decoder that can (a parse worker) starts
+ * decoding it at once, else its body waits, paused, until it is read.
  */
-export async function* readJobResults(
+export async function* readJobResults<T>(
   client: SalesforceClient,
   jobId: string,
   maxRecords: number | undefined,
   expectation: JobResultsExpectation,
+  decoder: CsvDecoder<T>,
   paging: ResultsPaging = {},
-): AsyncGenerator<RowBatch> {
+): AsyncGenerator<ResourcePart<T>> {
   const pathFor = (locator: string | undefined): string => {
     const query = new URLSearchParams();
     if (maxRecords !== undefined) query.set("maxRecords", String(maxRecords));
@@ -151,9 +155,15 @@ export async function* readJobResults(
   let prefetched: Promise<HttpResponse> | undefined;
   let prefetchedFor: string | undefined;
   const dropPrefetch = (): void => {
-    void prefetched?.then((response) => response.discard()).catch(() => undefined);
+    void prefetched
+      ?.then((response) => {
+        decoder.cancel?.(response);
+        response.discard();
+      })
+      .catch(() => undefined);
     prefetched = undefined;
   };
+  let skipRows = paging.skipRows ?? 0;
   let total = 0;
   try {
     do {
@@ -162,7 +172,8 @@ export async function* readJobResults(
       const firstResponse = prefetchedFor === locator ? prefetched : undefined;
       if (firstResponse === undefined) dropPrefetch();
       prefetched = undefined;
-      const rows: number = yield* readCsvResource(client, path, {
+      const rows: number = yield* readCsvResource(client, path, decoder, {
+        skipRows,
         countHeader: "Sforce-NumberOfRecords",
         expectedHeader: expectation.header,
         firstResponse,
@@ -176,11 +187,20 @@ export async function* readJobResults(
           next = nextLocator(response, locator, seenLocators, client.dataPath(path));
           if (prefetched !== undefined && prefetchedFor !== next) dropPrefetch();
           if (next !== undefined && prefetched === undefined) {
-            prefetched = handled(client.request(pathFor(next), CSV));
+            const nextPath = pathFor(next);
+            prefetched = handled(
+              client.request(nextPath, CSV).then((response) => {
+                // Not a CSV answer: left for readCsvResource to refuse, not decoded ahead.
+                if (decoder.start && /^\s*text\/csv/i.test(response.header("content-type") ?? "text/csv"))
+                  decoder.start(response, nextPath);
+                return response;
+              }),
+            );
             prefetchedFor = next;
           }
         },
       });
+      skipRows = 0;
       total += rows;
       if (expectation.total !== undefined && total > expectation.total)
         throw resultsMismatch(jobId, `more than the ${expectation.total} rows the job reported`);

@@ -178,9 +178,11 @@ export class SalesforceClient {
         finished();
         release();
       };
-      // 'end': read to the end (or discarded); 'close'/'error': destroyed or cut off.
-      for (const event of ["end", "close", "error"]) response.body.once(event, done);
-      if (response.body.readableEnded || response.body.destroyed) done();
+      // On the wire body (what the socket carries, whoever decompresses it): 'end' = read to the end
+      // (or discarded); 'close'/'error' = destroyed or cut off.
+      const wire = response.wireBody;
+      for (const event of ["end", "close", "error"]) wire.once(event, done);
+      if (wire.readableEnded || wire.destroyed) done();
       this.usage.observe(response.header("sforce-limit-info") ?? null);
       return response;
     } catch (error) {

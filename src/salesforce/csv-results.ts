@@ -1,13 +1,80 @@
-import { parse } from "csv-parse";
 import type { SalesforceClient } from "./client.js";
 import type { HttpResponse } from "./http.js";
 import { pause } from "../shutdown.js";
 import { UnexpectedAnswerError } from "./api-error.js";
+import { parseCsvRows } from "./csv-rows.js";
+import { ConnectorError } from "../errors.js";
 
-/** Rows of one CSV result file or page, delivered in batches (one per HTTP chunk) with its header. */
-export interface RowBatch {
-  header: string[];
-  rows: string[][];
+const DECODE_ATTEMPTS = 6;
+
+/** Part of one CSV body as a decoder hands it on. */
+export interface DecodedPart<T> {
+  header: readonly string[];
+  /** The body's first row, on the part that holds it (delivered or skipped): the page checks see it. */
+  firstRow?: readonly string[];
+  /** Rows of the body this part covers, skipped ones included. */
+  rows: number;
+  /** Rows in `output`: the part's rows less those skipped. */
+  delivered: number;
+  output: T;
+}
+
+/**
+ * Turns a CSV body into what the caller delivers: rows parsed here (rowDecoder), or records parsed
+ * and serialised elsewhere (a parse worker, read/records/parse-pool.ts). The body's first `skip`
+ * rows are not delivered: an earlier attempt or run delivered them. A body that is not CSV is an
+ * UnexpectedAnswerError, a decode that stopped for a reason of its own a DecodeInterruptedError;
+ * both are asked for again.
+ */
+export interface CsvDecoder<T> {
+  decode(response: HttpResponse, skip: number, path: string): AsyncIterable<DecodedPart<T>>;
+  /**
+   * Starts decoding a response fetched ahead (the next Bulk 2.0 page), so it runs while the current
+   * one is read; `decode(response, 0, …)` then takes it up.
+   */
+  start?(response: HttpResponse, path: string): void;
+  /** Stops decoding a response started ahead and not taken up (refused, or not used after all). */
+  cancel?(response: HttpResponse): void;
+}
+
+/** A decode stopped for a reason of the decoder's own (a parse worker exited): the body is asked for again. */
+export class DecodeInterruptedError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = "DecodeInterruptedError";
+  }
+}
+
+/** Parses on this thread and hands on the rows themselves. */
+export const rowDecoder: CsvDecoder<string[][]> = {
+  decode: (response, skip, path) => decodeRows(response.body, skip, path),
+};
+
+/** The rows of a (decompressed) CSV body, less its first `skip`. */
+export async function* decodeRows(
+  body: AsyncIterable<Uint8Array>,
+  skip: number,
+  path: string,
+): AsyncGenerator<DecodedPart<string[][]>> {
+  let seen = 0;
+  for await (const batch of parseCsvRows(body, path)) {
+    const firstRow = seen === 0 ? batch.rows[0] : undefined;
+    const fresh = seen >= skip ? batch.rows : batch.rows.slice(Math.min(skip - seen, batch.rows.length));
+    seen += batch.rows.length;
+    yield {
+      header: batch.header,
+      ...(firstRow ? { firstRow } : {}),
+      rows: batch.rows.length,
+      delivered: fresh.length,
+      output: fresh,
+    };
+  }
+}
+
+/** Decoded output of one CSV resource, with the number of rows (records) it holds. */
+export interface ResourcePart<T> {
+  output: T;
+  count: number;
 }
 
 export interface CsvResourceOptions {
@@ -35,17 +102,18 @@ export interface CsvResourceOptions {
 }
 
 /**
- * Streams one CSV result resource (a Bulk 2.0 page or a Bulk 1.0 result file) and returns how many
- * rows it holds. A body cut off mid-way, or an answer that is not this resource (not CSV, another
+ * Streams one CSV result resource (a Bulk 2.0 page or a Bulk 1.0 result file) through `decoder` and
+ * returns how many rows it holds. A body cut off mid-way, or an answer that is not this resource (not CSV, another
  * header, fewer rows than its count header says), is asked for again and the rows already delivered
  * from it are skipped, so nothing is delivered twice; results of a finished job do not change
  * between requests. The checks cost a header lookup per page and a compare per header: no request.
  */
-export async function* readCsvResource(
+export async function* readCsvResource<T>(
   client: SalesforceClient,
   path: string,
+  decoder: CsvDecoder<T>,
   options: CsvResourceOptions & { sessionHeader?: "bearer" | "x-sfdc-session" } = {},
-): AsyncGenerator<RowBatch, number> {
+): AsyncGenerator<ResourcePart<T>, number> {
   let delivered = options.skipRows ?? 0;
   const expectedHeader = options.expectedHeader?.map((name) => name.toLowerCase());
   for (let attempt = 1; ; attempt++) {
@@ -59,19 +127,18 @@ export async function* readCsvResource(
       options.onHeaders?.(response);
       const expected = options.countHeader === undefined ? undefined : rowCount(response, options.countHeader, path);
       let headerChecked = expectedHeader === undefined;
-      for await (const batch of parseCsvBody(response, path)) {
+      for await (const part of decoder.decode(response, delivered, path)) {
         if (!headerChecked) {
-          checkHeader(batch.header, expectedHeader!, path);
+          checkHeader(part.header, expectedHeader!, path);
           headerChecked = true;
         }
-        if (seen === 0) options.onFirstRow?.(batch.header, batch.rows[0]!);
-        const fresh = seen >= delivered ? batch.rows : batch.rows.slice(delivered - seen);
-        seen += batch.rows.length;
+        if (part.firstRow !== undefined) options.onFirstRow?.(part.header, part.firstRow);
+        seen += part.rows;
         if (expected !== undefined && seen > expected)
           throw new UnexpectedAnswerError(`more rows than ${options.countHeader} (${expected}) says`, path);
-        if (fresh.length === 0) continue;
-        yield { header: batch.header, rows: fresh };
-        delivered += fresh.length;
+        if (part.delivered === 0) continue;
+        yield { output: part.output, count: part.delivered };
+        delivered += part.delivered;
       }
       if (expected !== undefined && seen !== expected) {
         // A short body with no socket error (cut at a row boundary): ask again.
@@ -79,7 +146,16 @@ export async function* readCsvResource(
       }
       return seen;
     } catch (error) {
+      decoder.cancel?.(response);
       response.discard();
+      if (error instanceof DecodeInterruptedError) {
+        // Not Salesforce's doing: asked again at once, a few times, then the stream fails saying why.
+        if (attempt < DECODE_ATTEMPTS) continue;
+        throw new ConnectorError(
+          `Decoding ${path} stopped ${attempt} times (${error.message}). Run the sync again; if it recurs, set parse_workers to 1 to parse on the main thread.`,
+          "system_error",
+        );
+      }
       const decision = client.decideAfterBodyFailure(error, attempt);
       if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
       await pause(decision.delayMs);
@@ -116,44 +192,4 @@ function checkHeader(header: readonly string[], expected: readonly string[], pat
       .join(",");
     throw new UnexpectedAnswerError(`its header row (${shown}) is not the query's fields`, path);
   }
-}
-
-/** Parses one CSV body, yielding the rows each chunk completes. */
-async function* parseCsvBody(response: HttpResponse, path: string): AsyncGenerator<RowBatch> {
-  const parser = parse({ bom: true, relax_quotes: false });
-  let header: string[] | undefined;
-  const drain = (): string[][] => {
-    const rows: string[][] = [];
-    for (let row = parser.read() as string[] | null; row !== null; row = parser.read() as string[] | null) {
-      if (header === undefined) header = row;
-      else rows.push(row);
-    }
-    return rows;
-  };
-  let parseError: Error | undefined;
-  parser.once("error", (error) => (parseError = error));
-  for await (const chunk of response.body) {
-    parser.write(chunk);
-    if (parseError) throw notCsv(parseError, path);
-    const rows = drain();
-    if (rows.length > 0) yield { header: header!, rows };
-  }
-  parser.end();
-  // Whatever the parser still holds (the last row, chunks it had not reached) comes out before 'end'.
-  const rest: string[][] = drain();
-  try {
-    for await (const row of parser as AsyncIterable<string[]>) {
-      if (header === undefined) header = row;
-      else rest.push(row);
-    }
-  } catch (error) {
-    throw notCsv(error, path);
-  }
-  if (rest.length > 0) yield { header: header!, rows: rest };
-}
-
-/** The parser's code only: its message quotes the offending value, which may be personal data. */
-function notCsv(error: unknown, path: string): UnexpectedAnswerError {
-  const code = (error as { code?: unknown }).code;
-  return new UnexpectedAnswerError(`not valid CSV (${typeof code === "string" ? code : "parse error"})`, path);
 }

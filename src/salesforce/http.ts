@@ -17,14 +17,26 @@ export interface HttpRequest {
 
 export class HttpResponse {
   readonly ok: boolean;
+  private decoded: Readable | undefined;
 
   constructor(
     readonly status: number,
     private readonly rawHeaders: IncomingMessage["headers"],
-    /** The decompressed body; iterate it or use text()/json(). */
-    readonly body: Readable,
+    /** The body as it came off the socket: gzip-compressed when `gzipped`. */
+    readonly wireBody: Readable,
+    readonly gzipped: boolean,
   ) {
     this.ok = status >= 200 && status < 300;
+  }
+
+  /**
+   * The decompressed body; iterate it or use text()/json(). Read this or wireBody, not both: a parse
+   * worker (read/records/parse-pool.ts) takes the wire bytes and decompresses them on its own thread.
+   */
+  get body(): Readable {
+    // pipeline forwards a socket error mid-body to the gunzip stream, so readers see it.
+    this.decoded ??= this.gzipped ? pipeline(this.wireBody, createGunzip(), () => {}) : this.wireBody;
+    return this.decoded;
   }
 
   header(name: string): string | undefined {
@@ -44,7 +56,7 @@ export class HttpResponse {
 
   /** Frees the connection when the body is not wanted. */
   discard(): void {
-    this.body.resume();
+    (this.decoded ?? this.wireBody).resume();
   }
 }
 
@@ -66,9 +78,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       },
       (res) => {
         const gzipped = /\bgzip\b/i.test(String(res.headers["content-encoding"] ?? ""));
-        // pipeline forwards a socket error mid-body to the gunzip stream, so readers see it.
-        const body = gzipped ? pipeline(res, createGunzip(), () => {}) : res;
-        resolve(new HttpResponse(res.statusCode ?? 0, res.headers, body));
+        resolve(new HttpResponse(res.statusCode ?? 0, res.headers, res, gzipped));
       },
     );
     outgoing.setTimeout(IDLE_TIMEOUT_MS, () =>

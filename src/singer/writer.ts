@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import type { AirbyteStreamStatus } from "../protocol/types.js";
 import type { ConnectorError } from "../errors.js";
 import type { LogLevel } from "../log.js";
-import type { SyncOutput } from "../protocol/sync-output.js";
+import type { RecordFrame, SyncOutput } from "../protocol/sync-output.js";
 import type { SelectedStream } from "./catalog.js";
 import { redact } from "../protocol/redact.js";
 import { StdoutLines } from "../protocol/stdout-lines.js";
@@ -47,13 +47,23 @@ export class SingerWriter implements SyncOutput {
   /** The hot path: each entry of `dataJson` is one record, already serialised. */
   async records(stream: string, dataJson: readonly string[], emittedAt: number): Promise<void> {
     this.announce(stream);
+    const { prefix, suffix } = this.recordFrame(stream, emittedAt);
+    for (const data of dataJson) this.lines.push(prefix + data + suffix);
+    await this.lines.flushIfFull();
+  }
+
+  recordFrame(stream: string, emittedAt: number): RecordFrame {
     let prefix = this.recordPrefixes.get(stream);
     if (prefix === undefined) {
       prefix = `{"type":"RECORD","stream":${JSON.stringify(this.outputName(stream))},"record":`;
       this.recordPrefixes.set(stream, prefix);
     }
-    const suffix = `,"time_extracted":"${new Date(emittedAt).toISOString()}"}`;
-    for (const data of dataJson) this.lines.push(prefix + data + suffix);
+    return { prefix, suffix: `,"time_extracted":"${new Date(emittedAt).toISOString()}"}` };
+  }
+
+  async framedRecords(stream: string, lines: Uint8Array, _count: number, written: () => void): Promise<void> {
+    this.announce(stream);
+    this.lines.pushLines(lines, written);
     await this.lines.flushIfFull();
   }
 

@@ -34,6 +34,9 @@ beforeAll(async () => {
     bulk_threshold: 0,
     stream_slice_step: "P365D",
     bulk_api: { version: "2.0", max_records: 10_000 },
+    // The records' emitted_at is this test's clock: with parse workers it is when a page was handed
+    // to a worker, up to a page before its lines are written.
+    parse_workers: 1,
   });
   catalog = await configuredCatalog(config, { Progress_A__c: "full_refresh", Progress_B__c: "incremental" });
 }, 120_000);

@@ -12,6 +12,7 @@ import { restDatetime } from "./render.js";
 import { columnValue, Evaluator } from "./soql/evaluate.js";
 import { parseSoql } from "./soql/parser.js";
 import { planQuery, type Plan } from "./soql/plan.js";
+import { resultCacheKey } from "./result-cache.js";
 import type { FakeState } from "./state.js";
 import { hasRoot, tagValue, xmlEscape } from "./xml.js";
 
@@ -772,9 +773,18 @@ export function bulk1Result(ctx: Ctx): Result {
   );
   // `short_page`: the file ends cleanly after half its rows (a body cut at a row boundary).
   const sent = ctx.fault === "short_page" ? Math.floor((file.end - file.start) / 2) : file.end - file.start;
+  // A batch's request (a PK chunk's carries its Id range), the job's operation, the data version and
+  // the file's row range decide its bytes (Bulk 1.0 CSV has one dialect); the writer adds the encoding.
+  const job = jobFor(ctx);
+  const cacheKey = resultCacheKey(
+    ctx,
+    ["bulk1", plan.soql, batch.request, job.operation, version, file.start, file.end],
+    rows.subarray(file.start, file.end),
+  );
   return {
     status: 200,
     contentType: "text/csv",
+    cacheKey,
     stream: {
       rows: sent,
       async write(emit, stopAfterRows) {

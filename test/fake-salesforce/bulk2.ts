@@ -8,6 +8,7 @@ import { ApiError, notFound } from "./errors.js";
 import { json, parseJsonBody, type Ctx, type Result } from "./http.js";
 import { randomId } from "./ids.js";
 import { restDatetime } from "./render.js";
+import { resultCacheKey } from "./result-cache.js";
 
 export type JobState = "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";
 
@@ -228,10 +229,18 @@ export async function jobResults(ctx: Ctx): Promise<Result> {
   if (ctx.fault === "self_locator") headers["Sforce-Locator"] = encodeLocator(start);
   if (ctx.fault === "no_locator") delete headers["Sforce-Locator"];
   if (ctx.fault === "no_record_count" || ctx.fault === "short_page") delete headers["Sforce-NumberOfRecords"];
+  // The bytes depend on the query and operation (which rows, which columns), the snapshot's data
+  // version (their values), the row range and the CSV dialect; the writer adds the encoding.
+  const cacheKey = resultCacheKey(
+    ctx,
+    ["bulk2", plan.soql, job.operation, snapshot.version, start, end, job.columnDelimiter, job.lineEnding],
+    rows.subarray(start, end),
+  );
   return {
     status: 200,
     contentType: "text/csv",
     headers,
+    cacheKey,
     stream: {
       rows: sent,
       async write(emit, stopAfterRows) {

@@ -5,6 +5,7 @@ import { constants as zlibConstants, createGzip, gzipSync } from "node:zlib";
 import type { Writable } from "node:stream";
 import { ApiError } from "./errors.js";
 import type { FakeState } from "./state.js";
+import type { ResultCache } from "./result-cache.js";
 import type { FaultType, ValueFaultSpec } from "./types.js";
 
 export interface Ctx {
@@ -39,6 +40,12 @@ export interface Result {
   text?: string;
   contentType?: string;
   stream?: StreamBody;
+  /**
+   * A stream whose bytes are decided by this key alone (see result-cache.ts): with
+   * `cacheResultBodies`, the body is rendered (and gzipped) once per key and encoding, then served
+   * from the cache.
+   */
+  cacheKey?: string;
 }
 
 export type Handler = (ctx: Ctx) => Result | Promise<Result>;
@@ -78,6 +85,8 @@ export interface WriteOptions {
   /** drop_mid_body: send headers and about half the body, then destroy the socket. */
   truncate: boolean;
   extraHeaders: Record<string, string>;
+  /** The cache of rendered bodies (`cacheResultBodies`), by encoding and Result.cacheKey. */
+  cache?: ResultCache;
 }
 
 function contentType(r: Result): string {
@@ -93,7 +102,12 @@ export async function writeResult(res: ServerResponse, r: Result, o: WriteOption
     return;
   }
   res.setHeader("Content-Type", contentType(r));
-  if (r.stream) return writeStream(res, r.stream, o);
+  if (r.stream) {
+    const key = r.cacheKey !== undefined && o.cache ? `${o.gzip ? "gzip" : "identity"} ${r.cacheKey}` : undefined;
+    const cached = key === undefined ? undefined : o.cache!.get(key);
+    if (cached) return writeCached(res, cached, o);
+    return writeStream(res, r.stream, o, key);
+  }
   const raw = Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.text ?? ""), "utf8");
   const body = o.gzip ? gzipSync(raw) : raw;
   if (o.gzip) res.setHeader("Content-Encoding", "gzip");
@@ -118,12 +132,18 @@ function drainOrClose(out: Writable, res: ServerResponse): Promise<void> {
   });
 }
 
-async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOptions): Promise<void> {
+/**
+ * Renders a stream body (gzipped when asked). With `cacheKey` (and no truncation), the bytes sent are
+ * kept and stored in `o.cache` once the whole body has gone out.
+ */
+async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOptions, cacheKey?: string): Promise<void> {
   let out: Writable = res;
   // Fastest level: big result pages would otherwise spend most of their time compressing.
   const gz = o.gzip ? createGzip({ level: zlibConstants.Z_BEST_SPEED }) : undefined;
+  const kept: Buffer[] | undefined = cacheKey !== undefined && o.cache && !o.truncate ? [] : undefined;
   if (gz) {
     res.setHeader("Content-Encoding", "gzip");
+    if (kept) gz.on("data", (c: Buffer) => kept.push(c));
     gz.pipe(res);
     out = gz;
   }
@@ -134,7 +154,12 @@ async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOpti
   });
   const emit = async (chunk: string): Promise<boolean> => {
     if (closed) return false;
-    if (!out.write(chunk)) await drainOrClose(out, res);
+    let data: string | Buffer = chunk;
+    if (kept && !gz) {
+      data = Buffer.from(chunk, "utf8");
+      kept.push(data);
+    }
+    if (!out.write(data)) await drainOrClose(out, res);
     return !closed;
   };
   await stream.write(emit, o.truncate ? Math.floor(stream.rows / 2) : undefined);
@@ -146,5 +171,37 @@ async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOpti
     setTimeout(() => res.socket?.destroy(), 20);
     return;
   }
+  if (kept && gz) {
+    // Every compressed byte has been handed on once the gzip stream ends.
+    gz.once("end", () => {
+      if (!closed) o.cache!.set(cacheKey!, Buffer.concat(kept));
+    });
+    out.end();
+    return;
+  }
   out.end();
+  if (kept && !closed) o.cache!.set(cacheKey!, Buffer.concat(kept));
+}
+
+const CACHED_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A cached body, sent as the rendered one is (chunked, 64 KiB writes with backpressure). A
+ * `drop_mid_body` request still gets about half of it, then the connection is cut.
+ */
+async function writeCached(res: ServerResponse, body: Buffer, o: WriteOptions): Promise<void> {
+  if (o.gzip) res.setHeader("Content-Encoding", "gzip");
+  let closed = false;
+  res.once("close", () => (closed = true));
+  const stop = o.truncate ? Math.floor(body.length / 2) : body.length;
+  for (let at = 0; at < stop && !closed; at += CACHED_CHUNK_BYTES) {
+    if (!res.write(body.subarray(at, Math.min(stop, at + CACHED_CHUNK_BYTES)))) await drainOrClose(res, res);
+  }
+  if (closed) return;
+  if (o.truncate) {
+    await new Promise<void>((resolve) => res.write("", () => resolve()));
+    setTimeout(() => res.socket?.destroy(), 20);
+    return;
+  }
+  res.end();
 }

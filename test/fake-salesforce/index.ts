@@ -8,6 +8,7 @@ import { buildOrgWithObjects, defaultObjects } from "./default-org.js";
 import { Faults } from "./faults.js";
 import { makeId } from "./ids.js";
 import { Org, type ObjectSpecInternal } from "./org.js";
+import { ResultCache } from "./result-cache.js";
 import { startServer } from "./server.js";
 import type { FakeState } from "./state.js";
 import type { FakeOptions, FakeSalesforce, RequestKind } from "./types.js";
@@ -25,6 +26,7 @@ export type {
   FaultSpec,
   FaultType,
   RecordedRequest,
+  ResultCacheStats,
   RequestFaultSpec,
   RequestKind,
   SubrequestFaultSpec,
@@ -94,6 +96,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       requestLatencyMs: options.requestLatencyMs ?? 0,
       authLatencyMs: options.authLatencyMs ?? options.requestLatencyMs ?? 0,
       bulkJobLatencyMs: options.bulkJobLatencyMs ?? 0,
+      cacheResultBodies: options.cacheResultBodies ?? false,
     },
     credentials: {
       clientId: "3MVG9fakeSalesforceClientId.0123456789",
@@ -124,6 +127,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
     jobs: new Map(),
     bulk1Jobs: new Map(),
     locators: new Map(),
+    resultCache: new ResultCache(),
     serial: 1,
   };
   const server = await startServer(state);
@@ -143,6 +147,7 @@ export async function startFakeSalesforce(options: FakeOptions = {}): Promise<Fa
       return state.apiCallsCounted;
     },
     activity: () => state.activity.snapshot(),
+    resultCache: () => state.resultCache.stats(),
     resetCounts() {
       state.requests.length = 0;
       state.apiCallsCounted = 0;

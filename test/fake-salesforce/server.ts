@@ -126,6 +126,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       gzip: acceptsGzip(req.headers),
       truncate,
       extraHeaders: isApiPath ? { "Sforce-Limit-Info": limitInfo(state) } : {},
+      cache: state.opts.cacheResultBodies ? state.resultCache : undefined,
     });
 
   const route = m.type === "route" ? m.route : undefined;

@@ -6,6 +6,7 @@ import type { Sessions } from "./auth.js";
 import type { BulkJob } from "./bulk2.js";
 import type { Bulk1Job } from "./bulk1.js";
 import type { QueryLocator } from "./rest-query.js";
+import type { ResultCache } from "./result-cache.js";
 import type { KeyObject } from "node:crypto";
 import type { FakeConnectedApp, FakeCredentials, RecordedRequest } from "./types.js";
 
@@ -22,6 +23,7 @@ export interface ResolvedOptions {
   requestLatencyMs: number;
   authLatencyMs: number;
   bulkJobLatencyMs: number;
+  cacheResultBodies: boolean;
 }
 
 export interface FakeState {
@@ -46,6 +48,8 @@ export interface FakeState {
   /** Bulk API 1.0 jobs (with their batches). */
   bulk1Jobs: Map<string, Bulk1Job>;
   locators: Map<string, QueryLocator>;
+  /** Rendered Bulk results bodies (`cacheResultBodies`). */
+  resultCache: ResultCache;
   /** Counter for server-made Ids (jobs, batches, results, locators). */
   serial: number;
 }

@@ -113,6 +113,28 @@ export interface FakeOptions {
   bulkJobLatencyMs?: number;
   /** The connected app's policies; each defaults as documented on FakeConnectedApp. */
   connectedApp?: Partial<FakeConnectedApp>;
+  /**
+   * Default false. True serves a Bulk 2.0 results page or a Bulk 1.0 result file answered with no
+   * fault and no rewritten value from a cache of its exact bytes (after gzip when gzip is accepted),
+   * rendered once per query, operation, data version, row range, CSV dialect and encoding: a record
+   * changed since is a new data version, so a later job renders afresh. `drop_mid_body` still cuts a
+   * cached body. For benchmarks, where rendering and gzipping pages in the measuring process would
+   * take CPU from the client measured (a real org's serving costs the client none); the cache holds
+   * every body it has sent until the fake stops.
+   */
+  cacheResultBodies?: boolean;
+}
+
+/** See FakeSalesforce.resultCache. */
+export interface ResultCacheStats {
+  /** Bodies held (one per key and encoding). */
+  entries: number;
+  /** Their bytes, as sent (after gzip when gzip was accepted). */
+  bytes: number;
+  /** Answers served from the cache. */
+  hits: number;
+  /** Cacheable answers rendered (and stored, unless cut or abandoned). */
+  misses: number;
 }
 
 /** The connected app's policies (Setup > App Manager > Manage / Edit Policies). Tests may change them live. */
@@ -318,6 +340,8 @@ export interface FakeSalesforce {
   readonly apiCallsCounted: number;
   /** In-flight requests and open Bulk jobs now, with their peaks. */
   activity(): FakeActivity;
+  /** The results cache's counts (`cacheResultBodies`; all zero when it is off). */
+  resultCache(): ResultCacheStats;
   /** Clears the request log and the API call counter; peaks restart from what is in flight/open now. */
   resetCounts(): void;
   inject(fault: FaultSpec): void;

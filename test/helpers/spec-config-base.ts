@@ -48,6 +48,7 @@ export function propertyTestGeneration(
       max_bulk_jobs: 5,
       bulk_threshold: 10_000,
       api_quota_percent_per_sync: 50,
+      parse_workers: 2,
     },
     branches: {
       credentials: {

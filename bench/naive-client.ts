@@ -8,25 +8,10 @@
  * Usage: node naive-client.js INSTANCE_URL ACCESS_TOKEN SOQL MEASURE_FILE
  */
 import { writeFileSync } from "node:fs";
-import { get } from "node:http";
-import { pipeline, type Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { parse } from "csv-parse";
+import { bulk2Pages } from "./bulk2-pages.js";
 
-const MAX_RECORDS = 50_000;
 const WRITE_BYTES = 256 * 1024;
-
-function getPage(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ body: Readable; locator: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    get(url, { headers: { ...headers, "Accept-Encoding": "gzip" } }, (res) => {
-      const body = res.headers["content-encoding"] === "gzip" ? pipeline(res, createGunzip(), () => {}) : res;
-      resolve({ body, locator: res.headers["sforce-locator"] as string | undefined });
-    }).on("error", reject);
-  });
-}
 
 let pending: string[] = [];
 let pendingBytes = 0;
@@ -41,31 +26,12 @@ async function flush(): Promise<void> {
 }
 
 const [url, accessToken, soql, measureFile] = process.argv.slice(2) as [string, string, string, string];
-const auth = { Authorization: `Bearer ${accessToken}` };
-const base = `${url}/services/data/v62.0/jobs/query`;
 const started = performance.now();
-const created = await fetch(base, {
-  method: "POST",
-  headers: { ...auth, "content-type": "application/json" },
-  body: JSON.stringify({ operation: "query", query: soql }),
-});
-const job = (await created.json()) as { id: string };
-for (;;) {
-  const status = (await (await fetch(`${base}/${job.id}`, { headers: auth })).json()) as { state: string };
-  if (status.state === "JobComplete") break;
-  if (status.state === "Failed" || status.state === "Aborted") throw new Error(`job ${status.state}`);
-  await new Promise((r) => setTimeout(r, 20));
-}
 let rows = 0;
 let bytes = 0;
-let locator: string | null = null;
-do {
-  const params = new URLSearchParams({ maxRecords: String(MAX_RECORDS) });
-  if (locator) params.set("locator", locator);
-  const page = await getPage(`${base}/${job.id}/results?${params}`, { ...auth, Accept: "text/csv" });
-  locator = page.locator ?? null;
-  const parser = page.body.pipe(parse({ bom: true, columns: true }));
-  page.body.on("data", (chunk: Buffer) => (bytes += chunk.length));
+for await (const body of bulk2Pages(url, accessToken, soql)) {
+  const parser = body.pipe(parse({ bom: true, columns: true }));
+  body.on("data", (chunk: Buffer) => (bytes += chunk.length));
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     const line = `${JSON.stringify({ type: "RECORD", record: { stream: "Bench__c", data: record, emitted_at: Date.now() } })}\n`;
     pending.push(line);
@@ -73,6 +39,6 @@ do {
     rows++;
     if (pendingBytes >= WRITE_BYTES) await flush();
   }
-} while (locator && locator !== "null");
+}
 await flush();
 writeFileSync(measureFile, JSON.stringify({ rows, seconds: (performance.now() - started) / 1000, bytes }));

@@ -26,6 +26,7 @@ import { join, resolve } from "node:path";
 import { startFakeSalesforce, type FakeSalesforce, type FakeObjectSpec } from "../test/fake-salesforce/index.js";
 import { connectorConfig } from "../test/helpers/connector-config.js";
 import { runManySmall } from "./many-small.js";
+import { MAX_RECORDS } from "./bulk2-pages.js";
 
 // --name value pairs; a flag followed by another flag (or nothing) is a switch ("").
 const args = new Map<string, string>();
@@ -52,7 +53,7 @@ const targetWorkers = workerCounts[workerCounts.length - 1]!;
 const repeat = Math.max(1, Number(args.get("repeat") ?? 1));
 /** Server time before each Bulk 2.0 results page answers, as a real org has (default 0: loopback). */
 const pageLatencyMs = Number(args.get("page-latency-ms") ?? 0);
-const MAX_RECORDS = 50_000;
+
 const repoRoot = resolve(import.meta.dirname, "../..");
 
 /** 21 mixed-type columns, like a typical custom object. */

@@ -20,7 +20,7 @@ export interface DecodedPart<T> {
 }
 
 /**
- * Turns a CSV body into what the caller delivers: rows parsed here (rowDecoder), or records parsed
+ * Turns a CSV body into what the caller delivers: rows parsed here (decodeRows), or records parsed
  * and serialised elsewhere (a parse worker, read/records/parse-pool.ts). The body's first `skip`
  * rows are not delivered: an earlier attempt or run delivered them. A body that is not CSV is an
  * UnexpectedAnswerError, a decode that stopped for a reason of its own a DecodeInterruptedError;
@@ -44,11 +44,6 @@ export class DecodeInterruptedError extends Error {
     this.name = "DecodeInterruptedError";
   }
 }
-
-/** Parses on this thread and hands on the rows themselves. */
-export const rowDecoder: CsvDecoder<string[][]> = {
-  decode: (response, skip, path) => decodeRows(response.body, skip, path),
-};
 
 /** The rows of a (decompressed) CSV body, less its first `skip`. */
 export async function* decodeRows(

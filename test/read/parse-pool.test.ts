@@ -2,6 +2,7 @@
 // the Bulk extractors with parse_workers 2 write the same bytes as with 1 (the in-thread path), a
 // worker killed mid-page costs nothing (the page is asked for again, its rows already written are
 // skipped), and a broken body parsed in a worker is asked for again as it is on the main thread.
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { baseConfig, liveIds, widgetObject } from "../helpers/read-fixtures.js";
@@ -161,5 +162,38 @@ describe.each([
     const ids = sink.ids();
     expect(ids).toHaveLength(ROWS);
     expect(new Set(ids).size).toBe(ROWS);
+  });
+});
+
+describe("a body streaming to a worker", () => {
+  it("is read off the wire no faster than the worker parses and stdout takes: a held read holds the socket", async () => {
+    // 200 MB of CSV offered by a wire that produces it only when read; no part is ever written.
+    const row = (i: number) => `${String(i).padStart(18, "0")},${"x".repeat(80)}\n`;
+    const ROW_BYTES = row(0).length;
+    let produced = 0;
+    async function* wireChunks(): AsyncGenerator<Buffer> {
+      yield Buffer.from("Id,Name\n");
+      for (let i = 0; produced < 200 << 20; i += 1000) {
+        const chunk = Buffer.from(Array.from({ length: 1000 }, (_, k) => row(i + k)).join(""));
+        produced += chunk.byteLength;
+        yield chunk;
+      }
+    }
+    const schema = {
+      type: "object",
+      properties: { Id: { type: ["null", "string"] }, Name: { type: ["null", "string"] } },
+    } as const;
+    const job = parsePool(2).run({ schema, frame: FRAME, gzip: false, skip: 0, path: "/held" });
+    job.feed(Readable.from(wireChunks(), { objectMode: false }));
+    const first = await job.next();
+    expect(first?.delivered).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const held = produced;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Held: the worker's run-ahead of lines (16 MB) and the wire's 1 MB, not the 200 MB on offer.
+    expect(produced).toBe(held);
+    expect(produced).toBeLessThan(40 << 20);
+    expect(produced).toBeGreaterThan(ROW_BYTES * 1000);
+    job.cancel();
   });
 });

@@ -2,9 +2,10 @@
 // gunzip, csv-parse, typing and serialisation run on every core while the main thread fetches and
 // writes. One pool per process, its size from parse_workers; workers start on first use, are
 // replaced when one exits, and do not keep the process alive while idle.
+import { finished, type Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { DecodeInterruptedError } from "../../salesforce/csv-results.js";
-import type { FromWorker, PageJob, PartMessage } from "./parse-messages.js";
+import type { FromWorker, PageJob, PartMessage, ToWorker } from "./parse-messages.js";
 
 /**
  * Tests import src/*.ts through vitest, and a worker thread cannot load TypeScript: there the
@@ -25,19 +26,69 @@ const WORKER_LIMITS = {
   maxOldGenerationSizeMb: 256,
 };
 
+/**
+ * How far the wire body may be read ahead of what the worker has parsed: a Bulk 1.0 result file of a
+ * gigabyte streams through in this much, and a slow worker stops the socket.
+ */
+const WIRE_AHEAD_BYTES = 1 << 20;
+
+/** What a job's consumer reads: its parts, then its end or what stopped it. */
+type JobMessage = Exclude<FromWorker, { kind: "taken" }>;
+
 /** A job's messages as they arrive, read in order by one consumer. */
 export class JobOutput {
-  private readonly queue: FromWorker[] = [];
-  private waiting: ((message: FromWorker) => void) | undefined;
+  private readonly queue: JobMessage[] = [];
+  private waiting: ((message: JobMessage) => void) | undefined;
   private failure: Error | undefined;
   finished = false;
+  /** Wire bytes handed to the worker and not yet parsed. */
+  private ahead = 0;
+  private wire: Readable | undefined;
+  private stopFeeding: (() => void) | undefined;
 
   constructor(
     readonly id: number,
     private readonly host: PoolWorker,
   ) {}
 
+  /**
+   * Streams the body to the worker as it comes off the wire, each chunk transferred, never gathered
+   * here. A socket error or a body cut short fails the job with that error, after the parts of the
+   * rows before it (whole rows: the worker's parser never sees the body's end).
+   */
+  feed(wire: Readable): void {
+    this.wire = wire;
+    const onData = (chunk: Buffer): void => {
+      // A chunk sharing its memory with another cannot be transferred alone: copied.
+      const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+      const bytes = whole ? chunk : new Uint8Array(chunk);
+      this.ahead += bytes.byteLength;
+      this.host.post({ kind: "chunk", id: this.id, bytes }, [bytes.buffer as ArrayBuffer]);
+      if (this.ahead > WIRE_AHEAD_BYTES) wire.pause();
+    };
+    wire.on("data", onData);
+    const cleanup = finished(wire, (error) => {
+      this.stopFeeding?.();
+      if (error) this.fail(error);
+      else this.host.post({ kind: "body-end", id: this.id });
+    });
+    this.stopFeeding = () => {
+      this.stopFeeding = undefined;
+      wire.off("data", onData);
+      cleanup();
+      // The body may still fail after this (it is discarded): not a crash.
+      wire.on("error", () => undefined);
+    };
+  }
+
+  /** The worker parsed `bytes` more of the body. */
+  taken(bytes: number): void {
+    this.ahead -= bytes;
+    if (this.stopFeeding && this.wire?.isPaused() && this.ahead <= WIRE_AHEAD_BYTES / 2) this.wire.resume();
+  }
+
   deliver(message: FromWorker): void {
+    if (message.kind === "taken") return this.taken(message.bytes);
     if (message.kind !== "part") this.finished = true;
     if (this.waiting) {
       const wake = this.waiting;
@@ -47,6 +98,9 @@ export class JobOutput {
   }
 
   fail(error: Error): void {
+    if (this.finished) return;
+    this.stopFeeding?.();
+    this.host.post({ kind: "cancel", id: this.id });
     this.failure = error;
     this.finished = true;
     this.deliver({ kind: "error", id: this.id, answer: false, detail: error.message });
@@ -54,7 +108,7 @@ export class JobOutput {
 
   /** The next part; undefined at the end. Throws what stopped the job. */
   async next(): Promise<PartMessage | undefined> {
-    const message = this.queue.shift() ?? (await new Promise<FromWorker>((resolve) => (this.waiting = resolve)));
+    const message = this.queue.shift() ?? (await new Promise<JobMessage>((resolve) => (this.waiting = resolve)));
     if (message.kind === "part") return message;
     this.host.done(this);
     if (message.kind === "end") return undefined;
@@ -67,8 +121,9 @@ export class JobOutput {
     this.host.recycle(this.finished ? undefined : this.id, lines);
   }
 
-  /** The consumer stops reading before the end. */
+  /** The consumer stops reading before the end; the body left on the wire is the caller's to discard. */
   cancel(): void {
+    this.stopFeeding?.();
     // A job that ended in the worker but was never read to its end still holds the worker (ref'd).
     if (!this.finished) this.host.post({ kind: "cancel", id: this.id });
     this.finished = true;
@@ -103,12 +158,12 @@ class PoolWorker {
     const output = new JobOutput(job.id, this);
     if (this.jobs.size === 0) this.worker.ref();
     this.jobs.set(job.id, output);
-    this.worker.postMessage(job, [job.body.buffer as ArrayBuffer]);
+    this.worker.postMessage(job);
     return output;
   }
 
-  post(message: { kind: "cancel"; id: number }): void {
-    this.worker.postMessage(message);
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.exited) this.worker.postMessage(message, transfer);
   }
 
   /**
@@ -116,9 +171,8 @@ class PoolWorker {
    * heap is small and collected rarely, so buffers left to the garbage collector would pile up.
    */
   recycle(id: number | undefined, lines: Uint8Array): void {
-    if (this.exited) return;
     const buffer = lines.buffer as ArrayBuffer;
-    this.worker.postMessage({ kind: "ack", id: id ?? 0, bytes: lines.byteLength, buffer }, [buffer]);
+    this.post({ kind: "ack", id: id ?? 0, bytes: lines.byteLength, buffer }, [buffer]);
   }
 
   done(output: JobOutput): void {

@@ -1,11 +1,11 @@
-// A parse worker thread (started by parse-pool.ts): turns CSV bodies, gzip or not, into whole record
-// lines of the stream's schema with the same converters the main thread uses (convert.ts), so the
+// A parse worker thread (started by parse-pool.ts): turns CSV bodies, gzip or not, streamed to it
+// chunk by chunk as they come off the wire, into whole record lines of the stream's schema with the same converters the main thread uses (convert.ts), so the
 // output is byte-for-byte what an in-thread read writes. Lines go back in parts of about PART_BYTES,
 // transferred, and their buffers come back once written, to be filled again; a job runs at most
 // MAX_UNACKED_BYTES ahead of what the main thread has written, so a slow stdout holds the worker, and
 // memory stays bounded by the pages in flight.
 import { parentPort } from "node:worker_threads";
-import type { Readable } from "node:stream";
+import { PassThrough, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { parseCsvRows } from "../../salesforce/csv-rows.js";
 import { UnexpectedAnswerError } from "../../salesforce/api-error.js";
@@ -19,10 +19,12 @@ const PART_BYTES = 512 << 10;
  * fast), and a slow stdout holds every worker within this much.
  */
 const MAX_UNACKED_BYTES = 16 << 20;
-/** Slices fed to the CSV parser: the size of a socket read, as on the main thread. */
+/** Decompressed chunks fed to the CSV parser: the size of a socket read, as on the main thread. */
 const SLICE_BYTES = 64 * 1024;
 
 interface Running {
+  /** The body as the main thread hands it over, chunk by chunk. */
+  wire: PassThrough;
   unacked: number;
   cancelled: boolean;
   resume: (() => void) | undefined;
@@ -50,9 +52,22 @@ function partBuffer(bytes: number): Buffer {
 
 port.on("message", (message: ToWorker) => {
   if (message.kind === "page") {
-    const job: Running = { unacked: 0, cancelled: false, resume: undefined };
+    const job: Running = { wire: new PassThrough(), unacked: 0, cancelled: false, resume: undefined };
     running.set(message.id, job);
-    void run(message, job).finally(() => running.delete(message.id));
+    void run(message, job).finally(() => {
+      running.delete(message.id);
+      job.wire.destroy();
+    });
+    return;
+  }
+  if (message.kind === "chunk") {
+    const { id, bytes } = message;
+    // Taken once the parser has pulled it through (a PassThrough holds about one chunk).
+    running.get(id)?.wire.write(bytes, () => port.postMessage({ kind: "taken", id, bytes: bytes.byteLength }));
+    return;
+  }
+  if (message.kind === "body-end") {
+    running.get(message.id)?.wire.end();
     return;
   }
   if (message.kind === "ack" && spareBytes + message.buffer.byteLength <= SPARE_BYTES) {
@@ -61,7 +76,10 @@ port.on("message", (message: ToWorker) => {
   }
   const job = running.get(message.id);
   if (job === undefined) return;
-  if (message.kind === "cancel") job.cancelled = true;
+  if (message.kind === "cancel") {
+    job.cancelled = true;
+    job.wire.destroy();
+  }
   else job.unacked -= message.bytes;
   if (job.resume && (job.cancelled || job.unacked <= MAX_UNACKED_BYTES / 2)) {
     job.resume();
@@ -69,16 +87,12 @@ port.on("message", (message: ToWorker) => {
   }
 });
 
-function* slices(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) yield bytes.subarray(at, at + SLICE_BYTES);
-}
-
 async function run(page: PageJob, job: Running): Promise<void> {
   const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   try {
     // Decompressed as it is parsed, never whole; a cut or corrupt gzip body is a broken answer, as it is
     // on the main thread (csv-rows.ts).
-    const body = page.gzip ? gunzipping(page.body) : slices(page.body);
+    const body = page.gzip ? pipeline(job.wire, createGunzip({ chunkSize: SLICE_BYTES }), () => {}) : job.wire;
     const { prefix } = page.frame;
     const suffix = `${page.frame.suffix}\n`;
     const warnings: string[] = [];
@@ -104,8 +118,9 @@ async function run(page: PageJob, job: Running): Promise<void> {
       };
       if (header !== undefined && seen === rows) Object.assign(part, { header, firstRow });
       nuls.clear();
-      send(part, [lines.buffer as ArrayBuffer]);
+      // Counted before the send: a transferred buffer reads as 0 bytes here afterwards.
       job.unacked += lines.byteLength;
+      send(part, [lines.buffer as ArrayBuffer]);
       text = "";
       rows = 0;
       delivered = 0;
@@ -145,10 +160,4 @@ async function run(page: PageJob, job: Running): Promise<void> {
       detail: answer ? error.detail : String((error as Error).stack ?? error),
     });
   }
-}
-
-function gunzipping(bytes: Uint8Array): Readable {
-  const gunzip = createGunzip({ chunkSize: SLICE_BYTES });
-  gunzip.end(bytes);
-  return gunzip;
 }

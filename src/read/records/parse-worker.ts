@@ -79,8 +79,7 @@ port.on("message", (message: ToWorker) => {
   if (message.kind === "cancel") {
     job.cancelled = true;
     job.wire.destroy();
-  }
-  else job.unacked -= message.bytes;
+  } else job.unacked -= message.bytes;
   if (job.resume && (job.cancelled || job.unacked <= MAX_UNACKED_BYTES / 2)) {
     job.resume();
     job.resume = undefined;

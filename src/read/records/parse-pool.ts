@@ -41,9 +41,8 @@ export class JobOutput {
   private waiting: ((message: JobMessage) => void) | undefined;
   private failure: Error | undefined;
   finished = false;
-  /** Wire bytes handed to the worker and not yet parsed. */
-  private ahead = 0;
-  private wire: Readable | undefined;
+  /** While the body streams to the worker: the worker parsed `bytes` more of it. */
+  private taken: ((bytes: number) => void) | undefined;
   private stopFeeding: (() => void) | undefined;
 
   constructor(
@@ -57,14 +56,19 @@ export class JobOutput {
    * rows before it (whole rows: the worker's parser never sees the body's end).
    */
   feed(wire: Readable): void {
-    this.wire = wire;
+    /** Wire bytes handed to the worker and not yet parsed. */
+    let ahead = 0;
     const onData = (chunk: Buffer): void => {
       // A chunk sharing its memory with another cannot be transferred alone: copied.
       const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
       const bytes = whole ? chunk : new Uint8Array(chunk);
-      this.ahead += bytes.byteLength;
+      ahead += bytes.byteLength;
       this.host.post({ kind: "chunk", id: this.id, bytes }, [bytes.buffer as ArrayBuffer]);
-      if (this.ahead > WIRE_AHEAD_BYTES) wire.pause();
+      if (ahead > WIRE_AHEAD_BYTES) wire.pause();
+    };
+    this.taken = (bytes) => {
+      ahead -= bytes;
+      if (wire.isPaused() && ahead <= WIRE_AHEAD_BYTES / 2) wire.resume();
     };
     wire.on("data", onData);
     const cleanup = finished(wire, (error) => {
@@ -74,6 +78,7 @@ export class JobOutput {
     });
     this.stopFeeding = () => {
       this.stopFeeding = undefined;
+      this.taken = undefined;
       wire.off("data", onData);
       cleanup();
       // The body may still fail after this (it is discarded): not a crash.
@@ -81,14 +86,8 @@ export class JobOutput {
     };
   }
 
-  /** The worker parsed `bytes` more of the body. */
-  taken(bytes: number): void {
-    this.ahead -= bytes;
-    if (this.stopFeeding && this.wire?.isPaused() && this.ahead <= WIRE_AHEAD_BYTES / 2) this.wire.resume();
-  }
-
   deliver(message: FromWorker): void {
-    if (message.kind === "taken") return this.taken(message.bytes);
+    if (message.kind === "taken") return this.taken?.(message.bytes);
     if (message.kind !== "part") this.finished = true;
     if (this.waiting) {
       const wake = this.waiting;

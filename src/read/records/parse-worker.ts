@@ -1,9 +1,10 @@
 // A parse worker thread (started by parse-pool.ts): turns CSV bodies, gzip or not, streamed to it
-// chunk by chunk as they come off the wire, into whole record lines of the stream's schema with the same converters the main thread uses (convert.ts), so the
-// output is byte-for-byte what an in-thread read writes. Lines go back in parts of about PART_BYTES,
-// transferred, and their buffers come back once written, to be filled again; a job runs at most
-// MAX_UNACKED_BYTES ahead of what the main thread has written, so a slow stdout holds the worker, and
-// memory stays bounded by the pages in flight.
+// chunk by chunk as they come off the wire, into whole record lines of the stream's schema with the
+// same converters the main thread uses (convert.ts), so the output is byte-for-byte what an
+// in-thread read writes. Lines go back in parts of about PART_BYTES, transferred, and their buffers
+// come back once written, to be filled again; a job runs at most MAX_UNACKED_BYTES ahead of what the
+// main thread has written, so a slow stdout holds the worker, and memory stays bounded by the pages
+// in flight.
 import { parentPort } from "node:worker_threads";
 import { PassThrough, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";

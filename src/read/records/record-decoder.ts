@@ -100,7 +100,7 @@ function workerDecoder(
       if (skip === 0) return started.parts;
       // Its body is already on its way from the start: asked for again (csv-results.ts), not re-read.
       started.cancel();
-      return failing(new DecodeInterruptedError("a page decoded ahead was taken up past its start"));
+      throw new DecodeInterruptedError("a page decoded ahead was taken up past its start");
     },
     start(response, path) {
       early.set(response, handOver(response, 0, path));
@@ -110,9 +110,4 @@ function workerDecoder(
       early.delete(response);
     },
   };
-}
-
-// eslint-disable-next-line require-yield
-async function* failing(error: Error): AsyncGenerator<never> {
-  throw error;
 }

@@ -188,7 +188,7 @@ describe("a body streaming to a worker", () => {
     const first = await job.next();
     expect(first?.delivered).toBeGreaterThan(0);
     // Until the wire stops being read (500 ms without a byte), or the 200 MB run out.
-    for (let held = -1; held !== produced; ) {
+    for (let held = -1; held !== produced;) {
       held = produced;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./heap-tuning.js";
 import "./stdout-guard.js";
 import { Command } from "commander";
 import { loadConfigFile } from "./config.js";

@@ -20,6 +20,8 @@ export interface Bulk2Progress {
   locator?: string;
   /** Rows of that page already handed on (pages of a finished job do not change between reads). */
   rows: number;
+  /** The page after it, read beside it, and its rows already handed on (salesforce/bulk2-results.ts). */
+  ahead?: { locator: string; rows: number };
 }
 
 /** A Bulk 1.0 job: batches (PK chunks) complete in any order; each is read whole. */
@@ -118,13 +120,16 @@ export function parseBulkProgress(value: unknown): BulkProgress | undefined {
   if (value.api === "2.0") {
     const rows = value.rows ?? 0;
     if (!isCount(rows)) return undefined;
-    if (value.locator !== undefined && (typeof value.locator !== "string" || value.locator === "")) return undefined;
+    if (value.locator !== undefined && !isLocator(value.locator)) return undefined;
+    const ahead = value.ahead;
+    if (ahead !== undefined && !(isObject(ahead) && isLocator(ahead.locator) && isCount(ahead.rows))) return undefined;
     return {
       api: "2.0",
       job: value.job,
       query: value.query,
       ...(value.locator !== undefined ? { locator: value.locator } : {}),
       rows,
+      ...(ahead !== undefined ? { ahead: { locator: ahead.locator as string, rows: ahead.rows as number } } : {}),
     };
   }
   if (value.api === "1.0") {
@@ -144,6 +149,10 @@ export function parseBulkProgress(value: unknown): BulkProgress | undefined {
     };
   }
   return undefined;
+}
+
+function isLocator(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
 }
 
 function isCount(value: unknown): value is number {

@@ -11,10 +11,10 @@ import {
   createQueryJob,
   defaultPollSettings,
   deleteJob,
-  readJobResults,
   waitForJob,
   type Bulk2JobInfo,
 } from "../salesforce/bulk2.js";
+import { readJobResults, type ResultsPosition } from "../salesforce/bulk2-results.js";
 import { deliverRecords, recordDecoder } from "./records/record-decoder.js";
 import { valueLogFor } from "./value-log.js";
 import {
@@ -29,11 +29,10 @@ import {
   type BulkResume,
 } from "./bulk-progress.js";
 
-/** A job to continue: its info (one call) and the page and row to continue at. */
+/** A job to continue: its info (one call) and the pages and rows to continue at. */
 interface Continuation {
   job: Bulk2JobInfo;
-  locator: string | undefined;
-  rows: number;
+  position: ResultsPosition;
 }
 
 /**
@@ -57,15 +56,14 @@ export async function extractBulk2(
   // A job that ends Failed/Aborted is run once more as a new job before the stream fails.
   for (let attempt = 1; ; attempt++) {
     const job = continuation?.job ?? (await createQueryJob(client, soql, plan.operation));
-    const position = { locator: continuation?.locator, rows: continuation?.rows ?? 0 };
+    let position: ResultsPosition = continuation?.position ?? { rows: 0 };
     // A job some STATE names is left for the next run when this one fails; others are deleted.
     let named = continuation !== undefined;
     continuation = undefined;
     let sinceCheckpoint = 0;
     const checkpoint = async (): Promise<void> => {
       if (!resume) return;
-      const progress: Bulk2Progress = { api: "2.0", job: job.id, query, rows: position.rows };
-      if (position.locator !== undefined) progress.locator = position.locator;
+      const progress: Bulk2Progress = { api: "2.0", job: job.id, query, ...position };
       await resume.checkpoint(progress);
       named = true;
       sinceCheckpoint = 0;
@@ -79,12 +77,10 @@ export async function extractBulk2(
       const decoder = recordDecoder(plan.schema, sink, valueLogFor(plan, sink.log), config.parseWorkers);
       const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
       const pages = readJobResults(client, job.id, bulkMaxRecords(config), expectation, decoder, {
-        locator: position.locator,
-        // Rows of the first page an earlier run already handed on.
-        skipRows: position.rows,
-        onPageEnd: async (next) => {
-          position.locator = next;
-          position.rows = 0;
+        // The rows an earlier run already handed on are skipped.
+        from: position,
+        onPageEnd: async (now) => {
+          position = now;
           await checkpoint();
         },
       });
@@ -92,7 +88,7 @@ export async function extractBulk2(
         // Within a long page: a checkpoint before the rows that would pass CHECKPOINT_RECORDS.
         if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > CHECKPOINT_RECORDS) await checkpoint();
         await deliverRecords(sink, part.output, part.count);
-        position.rows += part.count;
+        position = part.position;
         sinceCheckpoint += part.count;
       }
       await deleteJob(client, job.id).catch((error: unknown) =>
@@ -148,7 +144,10 @@ async function continuable(
   log.info(
     `Stream '${plan.name}': continuing Bulk job ${job.id}${from.locator === undefined && from.rows === 0 ? "" : " where the earlier run stopped"}.`,
   );
-  return { job, locator: from.locator, rows: from.rows };
+  const position: ResultsPosition = { rows: from.rows };
+  if (from.locator !== undefined) position.locator = from.locator;
+  if (from.ahead !== undefined) position.ahead = from.ahead;
+  return { job, position };
 }
 
 function bulkMaxRecords(config: Config): number | undefined {

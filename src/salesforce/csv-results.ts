@@ -29,12 +29,10 @@ export interface DecodedPart<T> {
 export interface CsvDecoder<T> {
   decode(response: HttpResponse, skip: number, path: string): AsyncIterable<DecodedPart<T>>;
   /**
-   * Starts decoding a response fetched ahead (the next Bulk 2.0 page), so it runs while the current
-   * one is read; `decode(response, 0, …)` then takes it up.
+   * It parses on other threads (parse workers): two bodies decoded at once use two cores, so a
+   * reader may read the next page beside the current one (bulk2-results.ts).
    */
-  start?(response: HttpResponse, path: string): void;
-  /** Stops decoding a response started ahead and not taken up (refused, or not used after all). */
-  cancel?(response: HttpResponse): void;
+  parallel?: boolean;
 }
 
 /** A decode stopped for a reason of the decoder's own (a parse worker exited): the body is asked for again. */
@@ -94,6 +92,8 @@ export interface CsvResourceOptions {
   onFirstRow?: (header: readonly string[], row: readonly string[]) => void;
   /** Rows of this resource an earlier read already delivered: skipped, so none is delivered twice. */
   skipRows?: number;
+  /** Aborted: the resource is no longer wanted; its body is dropped and nothing more is delivered or asked for. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -111,13 +111,19 @@ export async function* readCsvResource<T>(
 ): AsyncGenerator<ResourcePart<T>, number> {
   let delivered = options.skipRows ?? 0;
   const expectedHeader = options.expectedHeader?.map((name) => name.toLowerCase());
+  const signal = options.signal;
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     const response =
       attempt === 1 && options.firstResponse
         ? await options.firstResponse
         : await client.request(path, { headers: { Accept: "text/csv" }, sessionHeader: options.sessionHeader });
+    // Destroying the body stops its decode, wherever it runs, with an error.
+    const drop = (): void => void response.wireBody.destroy();
+    signal?.addEventListener("abort", drop, { once: true });
     let seen = 0;
     try {
+      signal?.throwIfAborted();
       checkCsvContentType(response, path);
       options.onHeaders?.(response);
       const expected = options.countHeader === undefined ? undefined : rowCount(response, options.countHeader, path);
@@ -141,8 +147,8 @@ export async function* readCsvResource<T>(
       }
       return seen;
     } catch (error) {
-      decoder.cancel?.(response);
       response.discard();
+      if (signal?.aborted) throw error;
       if (error instanceof DecodeInterruptedError) {
         // Not Salesforce's doing: asked again at once, a few times, then the stream fails saying why.
         if (attempt < DECODE_ATTEMPTS) continue;
@@ -154,6 +160,8 @@ export async function* readCsvResource<T>(
       const decision = client.decideAfterBodyFailure(error, attempt);
       if (decision.action !== "retry") throw decision.action === "fail" ? decision.error : error;
       await pause(decision.delayMs);
+    } finally {
+      signal?.removeEventListener("abort", drop);
     }
   }
 }

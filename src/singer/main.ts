@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "../heap-tuning.js";
 import "../stdout-guard.js";
 import { Command, Option } from "commander";
 import { loadConfigFile, readJsonFile } from "../config.js";

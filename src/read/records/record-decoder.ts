@@ -3,13 +3,13 @@
 // converters (convert.ts) make the same bytes, and the page checks of salesforce/csv-results.ts see
 // the same header, first row and counts.
 import type { JsonSchemaObject } from "../../protocol/types.js";
-import type { HttpResponse } from "../../salesforce/http.js";
-import { DecodeInterruptedError, decodeRows, type CsvDecoder, type DecodedPart } from "../../salesforce/csv-results.js";
+import { decodeRows, type CsvDecoder, type DecodedPart } from "../../salesforce/csv-results.js";
 import { UnexpectedAnswerError } from "../../salesforce/api-error.js";
 import type { RecordSink } from "../extractor.js";
 import type { StreamValueLog } from "../value-log.js";
 import { createCsvRecordConverterCache } from "./convert.js";
 import { JobError, parsePool } from "./parse-pool.js";
+import { letYoungGenerationGrow } from "../../heap-tuning.js";
 
 /** Records as a decoder hands them on: each record's data JSON (to be framed), or whole framed lines. */
 export type RecordOutput = { dataJson: string[] } | { lines: Uint8Array; written: () => void };
@@ -30,7 +30,10 @@ export function recordDecoder(
 ): CsvDecoder<RecordOutput> {
   const here = inThreadDecoding(schema, values);
   const inThread: CsvDecoder<RecordOutput> = { decode: (response, skip, path) => here(response.body, skip, path) };
-  if (workers <= 1 || sink.recordFrame?.() === undefined || sink.framedRecords === undefined) return inThread;
+  if (workers <= 1 || sink.recordFrame?.() === undefined || sink.framedRecords === undefined) {
+    letYoungGenerationGrow();
+    return inThread;
+  }
   return workerDecoder(schema, sink, values, workers);
 }
 
@@ -50,12 +53,6 @@ function inThreadDecoding(schema: JsonSchemaObject, values: StreamValueLog): Bod
   };
 }
 
-/** A body streaming to a worker, and the parts it comes back as. */
-interface Handover {
-  parts: AsyncIterable<DecodedPart<RecordOutput>>;
-  cancel(): void;
-}
-
 function workerDecoder(
   schema: JsonSchemaObject,
   sink: RecordSink,
@@ -63,51 +60,31 @@ function workerDecoder(
   workers: number,
 ): CsvDecoder<RecordOutput> {
   const pool = parsePool(workers);
-  const early = new WeakMap<HttpResponse, Handover>();
-
-  const handOver = (response: HttpResponse, skip: number, path: string): Handover => {
-    // Started now, not when first read: a page fetched ahead is parsed while the current one is written.
-    const job = pool.run({ schema, frame: sink.recordFrame!()!, gzip: response.gzipped, skip, path });
-    job.feed(response.wireBody);
-    async function* parts(): AsyncGenerator<DecodedPart<RecordOutput>> {
-      try {
-        for (let part = await job.next(); part !== undefined; part = await job.next()) {
-          for (const message of part.warnings) values.warn(message);
-          for (const [column, removed] of part.nuls) values.nul(column, removed);
-          yield {
-            header: part.header ?? [],
-            ...(part.firstRow ? { firstRow: part.firstRow } : {}),
-            rows: part.rows,
-            delivered: part.delivered,
-            output: { lines: part.lines, written: () => job.written(part.lines) },
-          };
-        }
-      } catch (error) {
-        if (error instanceof JobError && error.answer) throw new UnexpectedAnswerError(error.detail, path);
-        throw error;
-      } finally {
-        job.cancel();
-      }
-    }
-    return { parts: parts(), cancel: () => job.cancel() };
-  };
-
   return {
+    parallel: true,
     decode(response, skip, path) {
-      const started = early.get(response);
-      early.delete(response);
-      if (started === undefined) return handOver(response, skip, path).parts;
-      if (skip === 0) return started.parts;
-      // Its body is already on its way from the start: asked for again (csv-results.ts), not re-read.
-      started.cancel();
-      throw new DecodeInterruptedError("a page decoded ahead was taken up past its start");
-    },
-    start(response, path) {
-      early.set(response, handOver(response, 0, path));
-    },
-    cancel(response) {
-      early.get(response)?.cancel();
-      early.delete(response);
+      const job = pool.run({ schema, frame: sink.recordFrame!()!, gzip: response.gzipped, skip, path });
+      job.feed(response.wireBody);
+      return (async function* parts(): AsyncGenerator<DecodedPart<RecordOutput>> {
+        try {
+          for (let part = await job.next(); part !== undefined; part = await job.next()) {
+            for (const message of part.warnings) values.warn(message);
+            for (const [column, removed] of part.nuls) values.nul(column, removed);
+            yield {
+              header: part.header ?? [],
+              ...(part.firstRow ? { firstRow: part.firstRow } : {}),
+              rows: part.rows,
+              delivered: part.delivered,
+              output: { lines: part.lines, written: () => job.written(part.lines) },
+            };
+          }
+        } catch (error) {
+          if (error instanceof JobError && error.answer) throw new UnexpectedAnswerError(error.detail, path);
+          throw error;
+        } finally {
+          job.cancel();
+        }
+      })();
     },
   };
 }

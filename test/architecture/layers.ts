@@ -12,7 +12,16 @@ import ts from "typescript";
 
 /** Lowest first. A unit is a folder (`util/`) or a file at the root of src/ (`errors.ts`). */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
-  ["util/", "errors.ts", "log.ts", "durations.ts", "schema-files.ts", "stdout-guard.ts", "heap-tuning.ts", "generated/"],
+  [
+    "util/",
+    "errors.ts",
+    "log.ts",
+    "durations.ts",
+    "schema-files.ts",
+    "stdout-guard.ts",
+    "heap-tuning.ts",
+    "generated/",
+  ],
   ["shutdown.ts"],
   ["protocol/"],
   ["config.ts"],

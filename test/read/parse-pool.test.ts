@@ -199,8 +199,8 @@ describe("a body streaming to a worker", () => {
       held = produced;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    // Held: the worker's run-ahead of lines (32 MB) and the wire's 1 MB, not the 200 MB on offer.
-    expect(produced).toBeLessThan(40 << 20);
+    // Held: the worker's run-ahead of lines (8 MB) and the wire's 1 MB, not the 200 MB on offer.
+    expect(produced).toBeLessThan(12 << 20);
     expect(produced).toBeGreaterThan(ROW_BYTES * 1000);
     job.cancel();
   });

@@ -15,12 +15,13 @@ import type { FromWorker, PageJob, PartMessage, ToWorker } from "./parse-message
 
 const PART_BYTES = 512 << 10;
 /**
- * How far a job may run ahead of what the main thread wrote: about a 50,000-row page of lines of 21
- * columns, so the next page is parsed while this one is written, and a slow stdout holds every
- * worker within this much (bench, Bulk 2.0, 2 workers / naive: 32 MB 1.33 at 183 MB peak, 16 MB
- * 1.23 at 181 MB, 8 MB 0.95 at 160 MB).
+ * How far a job may run ahead of what the main thread wrote: a slow stdout holds every worker within
+ * this much. The next Bulk 2.0 page's lines are written between the current page's
+ * (salesforce/bulk2-results.ts), so no job waits for another's output and a few parts keep a worker
+ * busy (bench, Bulk 2.0, 2 workers / naive: 8 MB 1.55 at 140 MB peak, 32 MB 1.22-1.36 at 138-141
+ * MB; before pages were interleaved, 32 MB 1.33 at 183 MB and 8 MB 0.95 at 160 MB).
  */
-const MAX_UNACKED_BYTES = 32 << 20;
+const MAX_UNACKED_BYTES = 8 << 20;
 /** Decompressed chunks fed to the CSV parser: the size of a socket read, as on the main thread. */
 const SLICE_BYTES = 64 * 1024;
 

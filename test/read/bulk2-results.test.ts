@@ -119,7 +119,8 @@ describe("Bulk 2.0 results with a parallel decoder", () => {
       JSON.parse(JSON.stringify({ api: "2.0", job: job.id, query: "0123456789abcdef", ...at.position })),
     );
     expect(saved).toMatchObject({ ahead: at.position.ahead });
-    const { api: _api, job: _job, query: _query, ...from } = saved!;
+    if (saved?.api !== "2.0") throw new Error("expected a Bulk 2.0 position");
+    const { api: _api, job: _job, query: _query, ...from } = saved;
     const resumed = await readAll(gatedDecoder(Promise.resolve()), from);
     const before = first.ids.slice(0, at.ids);
     expect([...before, ...resumed.ids].sort()).toEqual([...first.ids].sort());

@@ -39,7 +39,7 @@ interface Continuation {
  * Bulk API 2.0 for one window: one query job, its results read page by page (`max_records` rows
  * each) and deleted when read. A job that ends Failed or Aborted is run once more as a new job.
  * With `resume`, an earlier run's job is continued at the page and row it stopped at, and a
- * checkpoint follows each page (and every CHECKPOINT_RECORDS rows within one).
+ * checkpoint follows each page, and comes at least every page's rows (at most CHECKPOINT_RECORDS).
  */
 export async function extractBulk2(
   client: SalesforceClient,
@@ -76,7 +76,9 @@ export async function extractBulk2(
       if (done.numberRecordsProcessed !== undefined) await sink.estimate(done.numberRecordsProcessed);
       const decoder = recordDecoder(plan.schema, sink, valueLogFor(plan, sink.log), config.parseWorkers);
       const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
-      const pages = readJobResults(client, job.id, bulkMaxRecords(config), expectation, decoder, {
+      const maxRecords = bulkMaxRecords(config);
+      const checkpointEvery = Math.min(maxRecords ?? CHECKPOINT_RECORDS, CHECKPOINT_RECORDS);
+      const pages = readJobResults(client, job.id, maxRecords, expectation, decoder, {
         // The rows an earlier run already handed on are skipped.
         from: position,
         onPageEnd: async (now) => {
@@ -85,8 +87,10 @@ export async function extractBulk2(
         },
       });
       for await (const part of pages) {
-        // Within a long page: a checkpoint before the rows that would pass CHECKPOINT_RECORDS.
-        if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > CHECKPOINT_RECORDS) await checkpoint();
+        // A checkpoint before the rows that would pass a page's worth since the last: within a long
+        // page, and while the next page's rows come between this page's (so a resume re-emits at most
+        // one page's rows, as it does when pages are read one after another).
+        if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > checkpointEvery) await checkpoint();
         await deliverRecords(sink, part.output, part.count);
         position = part.position;
         sinceCheckpoint += part.count;

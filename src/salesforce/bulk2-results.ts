@@ -176,8 +176,9 @@ export async function* readJobResults<T>(
         prefetched = undefined;
         current = ahead ?? open(next, response);
         ahead = undefined;
-        // The consumer has taken every row of the page by now (a generator runs on only when asked).
-        await paging.onPageEnd?.(position());
+        // The consumer has taken every row of the page by now (a generator runs on only when asked). A
+        // page read whole beside the one before it ends at once: one page end, after it.
+        if (current.rows === undefined) await paging.onPageEnd?.(position());
         // Read ahead of time, its headers named its next page already.
         if (current.next !== undefined) lookAhead(current.next);
         continue;

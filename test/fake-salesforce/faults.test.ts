@@ -64,6 +64,26 @@ describe("faults", () => {
     expect((await ok.text()).split("\n").length).toBeGreaterThan(5000);
   });
 
+  it("slow_body sends the whole page, byte for byte, in pieces that take their time; a JSON answer too", async () => {
+    const created = (await (
+      await a.post("/jobs/query", { operation: "query", query: "SELECT Id, Name FROM Many__c" })
+    ).json()) as any;
+    for (let k = 0; k < 3; k++) await a.get(`/jobs/query/${created.id}`);
+    const fast = await (await a.get(`/jobs/query/${created.id}/results`)).text();
+    fake.inject({ kind: "bulk2_results", type: "slow_body" });
+    const started = performance.now();
+    const slow = await a.get(`/jobs/query/${created.id}/results`);
+    expect(slow.headers.get("sforce-numberofrecords")).toBe("5000");
+    expect(await slow.text()).toBe(fast);
+    // 16 KiB pieces 20 ms apart: the page's compressed bytes (>= 16 KiB here) take at least one pause each.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 19);
+
+    fake.inject({ kind: "query", type: "slow_body" });
+    const query = await a.get(`/query?q=${encodeURIComponent("SELECT Id FROM Many__c")}`);
+    expect(query.status).toBe(200);
+    expect(((await query.json()) as any).records.length).toBeGreaterThan(0);
+  });
+
   it("invalid_session answers 401 and really expires that token", async () => {
     fake.inject({ kind: "query", type: "invalid_session" });
     const r = await a.get(`/query?q=${encodeURIComponent("SELECT Id FROM Account")}`);

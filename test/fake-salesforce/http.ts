@@ -2,7 +2,7 @@
 // socket, so Composite can run the very same handlers for its subrequests.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { constants as zlibConstants, createGzip, gzipSync } from "node:zlib";
-import type { Writable } from "node:stream";
+import { Transform, type Writable } from "node:stream";
 import { ApiError } from "./errors.js";
 import type { FakeState } from "./state.js";
 import type { ResultCache } from "./result-cache.js";
@@ -84,6 +84,8 @@ export interface WriteOptions {
   gzip: boolean;
   /** drop_mid_body: send headers and about half the body, then destroy the socket. */
   truncate: boolean;
+  /** slow_body: the whole body, in SLOW_PIECE_BYTES pieces SLOW_PAUSE_MS apart (slowWire). */
+  slow?: boolean;
   extraHeaders: Record<string, string>;
   /** The cache of rendered bodies (`cacheResultBodies`), by encoding and Result.cacheKey. */
   cache?: ResultCache;
@@ -102,11 +104,12 @@ export async function writeResult(res: ServerResponse, r: Result, o: WriteOption
     return;
   }
   res.setHeader("Content-Type", contentType(r));
+  const wire = o.slow ? slowWire(res) : res;
   if (r.stream) {
     const key = r.cacheKey !== undefined && o.cache ? `${o.gzip ? "gzip" : "identity"} ${r.cacheKey}` : undefined;
     const cached = key === undefined ? undefined : o.cache!.get(key);
-    if (cached) return writeCached(res, cached, o);
-    return writeStream(res, r.stream, o, key);
+    if (cached) return writeCached(res, wire, cached, o);
+    return writeStream(res, wire, r.stream, o, key);
   }
   const raw = Buffer.from(r.json !== undefined ? JSON.stringify(r.json) : (r.text ?? ""), "utf8");
   const body = o.gzip ? gzipSync(raw) : raw;
@@ -116,7 +119,31 @@ export async function writeResult(res: ServerResponse, r: Result, o: WriteOption
     res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
     return;
   }
-  res.end(body);
+  wire.end(body);
+}
+
+const SLOW_PIECE_BYTES = 16 * 1024;
+const SLOW_PAUSE_MS = 20;
+
+/**
+ * slow_body: what is written to it reaches the client in SLOW_PIECE_BYTES pieces, SLOW_PAUSE_MS
+ * apart, as over a congested link: the body is whole and well framed, only late.
+ */
+function slowWire(res: ServerResponse): Writable {
+  const wire = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      void (async () => {
+        for (let at = 0; at < chunk.length; at += SLOW_PIECE_BYTES) {
+          await new Promise((resolve) => setTimeout(resolve, SLOW_PAUSE_MS));
+          this.push(chunk.subarray(at, at + SLOW_PIECE_BYTES));
+        }
+        done();
+      })();
+    },
+  });
+  wire.pipe(res);
+  res.once("close", () => wire.destroy());
+  return wire;
 }
 
 /** Waits for backpressure to clear, or for the client to go away; leaves no listeners behind. */
@@ -136,15 +163,21 @@ function drainOrClose(out: Writable, res: ServerResponse): Promise<void> {
  * Renders a stream body (gzipped when asked). With `cacheKey` (and no truncation), the bytes sent are
  * kept and stored in `o.cache` once the whole body has gone out.
  */
-async function writeStream(res: ServerResponse, stream: StreamBody, o: WriteOptions, cacheKey?: string): Promise<void> {
-  let out: Writable = res;
+async function writeStream(
+  res: ServerResponse,
+  wire: Writable,
+  stream: StreamBody,
+  o: WriteOptions,
+  cacheKey?: string,
+): Promise<void> {
+  let out: Writable = wire;
   // Fastest level: big result pages would otherwise spend most of their time compressing.
   const gz = o.gzip ? createGzip({ level: zlibConstants.Z_BEST_SPEED }) : undefined;
   const kept: Buffer[] | undefined = cacheKey !== undefined && o.cache && !o.truncate ? [] : undefined;
   if (gz) {
     res.setHeader("Content-Encoding", "gzip");
     if (kept) gz.on("data", (c: Buffer) => kept.push(c));
-    gz.pipe(res);
+    gz.pipe(wire);
     out = gz;
   }
   let closed = false;
@@ -189,13 +222,13 @@ const CACHED_CHUNK_BYTES = 64 * 1024;
  * A cached body, sent as the rendered one is (chunked, 64 KiB writes with backpressure). A
  * `drop_mid_body` request still gets about half of it, then the connection is cut.
  */
-async function writeCached(res: ServerResponse, body: Buffer, o: WriteOptions): Promise<void> {
+async function writeCached(res: ServerResponse, wire: Writable, body: Buffer, o: WriteOptions): Promise<void> {
   if (o.gzip) res.setHeader("Content-Encoding", "gzip");
   let closed = false;
   res.once("close", () => (closed = true));
   const stop = o.truncate ? Math.floor(body.length / 2) : body.length;
   for (let at = 0; at < stop && !closed; at += CACHED_CHUNK_BYTES) {
-    if (!res.write(body.subarray(at, Math.min(stop, at + CACHED_CHUNK_BYTES)))) await drainOrClose(res, res);
+    if (!wire.write(body.subarray(at, Math.min(stop, at + CACHED_CHUNK_BYTES)))) await drainOrClose(wire, res);
   }
   if (closed) return;
   if (o.truncate) {
@@ -203,5 +236,5 @@ async function writeCached(res: ServerResponse, body: Buffer, o: WriteOptions): 
     setTimeout(() => res.socket?.destroy(), 20);
     return;
   }
-  res.end();
+  wire.end();
 }

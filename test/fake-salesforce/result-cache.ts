@@ -40,12 +40,13 @@ function rowsHash(rows: Uint32Array): string {
 
 /**
  * The cache key of a results body, or undefined when it must be rendered: the option is off, or the
- * handler itself changes the body (a `rewrite_value`, a paging or header fault). `drop_mid_body` is
- * enacted by the writer, so a cached body is still cut. `parts` are what decide the bytes besides the
+ * handler itself changes the body (a `rewrite_value`, a paging or header fault). `drop_mid_body` and
+ * `slow_body` are enacted by the writer, so a cached body is still cut or slowed. `parts` are what decide the bytes besides the
  * rows (query, operation, data version, row range, CSV dialect); `rows` are the page's row numbers.
  */
 export function resultCacheKey(ctx: Ctx, parts: ReadonlyArray<string | number>, rows: Uint32Array): string | undefined {
   if (!ctx.state.opts.cacheResultBodies) return undefined;
-  if (ctx.rewrite || (ctx.fault !== undefined && ctx.fault !== "drop_mid_body")) return undefined;
+  if (ctx.rewrite || (ctx.fault !== undefined && ctx.fault !== "drop_mid_body" && ctx.fault !== "slow_body"))
+    return undefined;
   return JSON.stringify([...parts, rows.length, rowsHash(rows)]);
 }

@@ -18,6 +18,7 @@ import {
   unknownException,
 } from "./errors.js";
 import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from "./http.js";
+import type { FaultType } from "./types.js";
 import { oversizedRequest } from "./request-limits.js";
 import { matchRoute, versionOf, type Route } from "./router.js";
 import { limitInfo, type FakeState } from "./state.js";
@@ -121,10 +122,11 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
 
   const isAsyncPath = path.startsWith("/services/async/");
   const isApiPath = path.startsWith("/services/data/v") || isAsyncPath;
-  const send = (r: Result, truncate = false): Promise<void> =>
+  const send = (r: Result, fault?: FaultType): Promise<void> =>
     writeResult(res, r, {
       gzip: acceptsGzip(req.headers),
-      truncate,
+      truncate: fault === "drop_mid_body",
+      slow: fault === "slow_body",
       extraHeaders: isApiPath ? { "Sforce-Limit-Info": limitInfo(state) } : {},
       cache: state.opts.cacheResultBodies ? state.resultCache : undefined,
     });
@@ -192,7 +194,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
     state.apiCallsCounted += weight;
   }
   const result = route ? await runHandler(ctx, route) : render(notFound(), req.headers);
-  await send(fault === "truncated_json" ? truncatedJson(result) : result, fault === "drop_mid_body");
+  await send(fault === "truncated_json" ? truncatedJson(result) : result, fault);
 }
 
 export async function startServer(state: FakeState): Promise<{ url: string; close: () => Promise<void> }> {

@@ -183,7 +183,8 @@ export interface RecordedRequest {
 
 /**
  * Request faults. Salesforce's own failures: `http500`, `http503`, `invalid_session`, `request_limit`,
- * `job_failed` (Bulk 2.0 create). The network's: `drop`, `drop_mid_body`. Broken answers, as a proxy,
+ * `job_failed` (Bulk 2.0 create). The network's: `drop`, `drop_mid_body`, and `slow_body` (the whole
+ * answer, well framed, in 16 KiB pieces 20 ms apart, as over a congested link). Broken answers, as a proxy,
  * captive portal or maintenance page (or a Salesforce bug) would give them:
  * - `html_page`: 200 `text/html` page instead of the answer (any kind; never reaches Salesforce).
  * - `truncated_json`: the JSON answer cut to half its length, the response otherwise complete and well
@@ -205,6 +206,7 @@ export type FaultType =
   | "http503"
   | "drop"
   | "drop_mid_body"
+  | "slow_body"
   | "invalid_session"
   | "request_limit"
   | "job_failed"

@@ -112,6 +112,23 @@ describe("Bulk 2.0 results with a parallel decoder", () => {
     expect(first.pageEnds[0]!.ahead).toBeUndefined();
   });
 
+  it("a page read whole beside the one before it ends with it: one page end, naming the page after both", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Page 1 waits after its first part until page 2 is read whole.
+    const decoder: CsvDecoder<string[][]> = {
+      parallel: true,
+      async *decode(response, skip, path) {
+        yield* gatedDecoder(gate).decode(response, skip, path);
+        if (path.includes("locator=")) open();
+      },
+    };
+    const taken = await readAll(decoder);
+    expect([...taken.ids].sort()).toEqual([...first.ids].sort());
+    // Not also one naming page 2 with all its rows handed on, the same rows covered twice.
+    expect(taken.pageEnds).toEqual([{ locator: first.pageEnds[1]!.locator, rows: 0 }]);
+  });
+
   it("a read resumed at a position naming two pages hands on every row not handed on before, once", async () => {
     const at = first.positions.find((p) => p.position.ahead !== undefined && p.position.rows > 0)!;
     // As a STATE round trip would give it back.

@@ -34,6 +34,8 @@ beforeEach(() => {
   fake.clearFaults();
 });
 
+const FRAME = { prefix: '{"data":', suffix: "}" };
+
 /** Ids handed over, checkpoints (with the Ids handed over before each), log lines; stalls for good after `stopAfter` records. */
 class Sink implements RecordSink {
   readonly ids: string[] = [];
@@ -49,7 +51,11 @@ class Sink implements RecordSink {
   /** Settles when the sink stalls (the "kill"). */
   readonly stall = new Promise<void>((resolve) => (this.stopped = resolve));
 
-  constructor(private readonly stopAfter = Infinity) {}
+  /** `framed`: takes lines a parse worker framed (so parse_workers > 1 reads through workers), as the CLI does. */
+  constructor(
+    private readonly stopAfter = Infinity,
+    private readonly framed = false,
+  ) {}
 
   async records(dataJson: string[]): Promise<void> {
     if (this.ids.length >= this.stopAfter) {
@@ -61,6 +67,18 @@ class Sink implements RecordSink {
       this.ids.push(record.Id as string);
       for (const key of Object.keys(record)) this.fields.add(key);
     }
+  }
+  recordFrame() {
+    return this.framed ? FRAME : undefined;
+  }
+  async framedRecords(lines: Uint8Array, count: number, written: () => void): Promise<void> {
+    const data = Buffer.from(lines)
+      .toString("utf8")
+      .split("\n")
+      .slice(0, count)
+      .map((line) => line.slice(FRAME.prefix.length, line.length - FRAME.suffix.length));
+    written();
+    await this.records(data);
   }
   async estimate(): Promise<void> {}
   readonly resume = (from?: BulkProgress) => ({
@@ -82,9 +100,13 @@ interface Setup {
   plan: StreamPlan;
 }
 
-async function setup(bulk: Record<string, unknown>, fields?: string[]): Promise<Setup> {
+async function setup(
+  bulk: Record<string, unknown>,
+  fields?: string[],
+  more: Record<string, unknown> = {},
+): Promise<Setup> {
   const config = parseConfig(
-    baseConfig(fake, { bulk_api: bulk, streams_criteria: [{ criteria: "exacts", value: OBJECT }] }),
+    baseConfig(fake, { bulk_api: bulk, streams_criteria: [{ criteria: "exacts", value: OBJECT }], ...more }),
   );
   const client = await connect(config, { warn: () => {}, info: () => {}, configChanged: async () => {} });
   const catalog = await discover(client, config, () => {});
@@ -103,8 +125,8 @@ async function setup(bulk: Record<string, unknown>, fields?: string[]): Promise<
 }
 
 /** Run 1, stopped after 60% of the rows: returns its sink once it stalled. */
-async function interrupted(extract: Extractor, s: Setup): Promise<Sink> {
-  const sink = new Sink(0.6 * ROWS);
+async function interrupted(extract: Extractor, s: Setup, framed = false): Promise<Sink> {
+  const sink = new Sink(0.6 * ROWS, framed);
   const run = extract(s.client, s.config, s.plan, undefined, sink, sink.resume());
   await Promise.race([sink.stall, run.then(() => Promise.reject(new Error("run 1 finished without stalling")))]);
   return sink;
@@ -166,6 +188,18 @@ describe("Bulk API 2.0: resuming a job", () => {
     expect(overlap(run1.ids, run2.ids)).toBeLessThanOrEqual(PAGE);
     expect(run2.ids.length).toBe(ROWS - run1.last.delivered);
     expect(run2.infos.some((m) => m.includes(`continuing Bulk job ${jobId}`))).toBe(true);
+  });
+
+  it("with pages read side by side (2 parse workers, page 2 slow): a checkpoint at most every page's rows; the resume re-emits at most one page", async () => {
+    const s = await setup(bulk, undefined, { parse_workers: 2 });
+    // Page 3 is read beside page 2, and all of it is handed on while page 2 still arrives.
+    fake.inject({ kind: "bulk2_results", type: "slow_body", after: 1 });
+    const run1 = await interrupted(extractBulk2, s, true);
+    expectCheckpointRhythm(run1, PAGE);
+    const run2 = await resumed(extractBulk2, s, run1.last.progress);
+    expectCoversAll(run1.ids, run2.ids);
+    expect(overlap(run1.ids, run2.ids)).toBe(run1.ids.length - run1.last.delivered);
+    expect(overlap(run1.ids, run2.ids)).toBeLessThanOrEqual(PAGE);
   });
 
   it("within a page bigger than 50,000 rows, a checkpoint at most every 50,000; the resume skips what was handed on", async () => {

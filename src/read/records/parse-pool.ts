@@ -17,10 +17,12 @@ const WORKER_URL = import.meta.url.endsWith(".ts")
 
 /**
  * A worker's heap: a young generation this small is collected often, which keeps the strings a page
- * makes from piling up (V8's default lets each thread grow by tens of MB before it collects).
+ * makes from piling up (V8's default lets each thread grow by tens of MB before it collects). Bench,
+ * 2 workers, one run each: 8 MB gave Bulk 1.0 149.5-150.9 MB peak; 6 MB 138.6 MB (2.0: 131.6 MB);
+ * 4 MB 142.7 MB and slower.
  */
 const WORKER_LIMITS = {
-  maxYoungGenerationSizeMb: 8,
+  maxYoungGenerationSizeMb: 6,
   // Room for pages of very wide records (131,072-character text fields); a worker that runs out
   // exits, and its page is asked for again (csv-results.ts).
   maxOldGenerationSizeMb: 256,

@@ -19,7 +19,10 @@ COPY src ./src
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# glibc gives each thread (the parse workers) malloc arenas of its own whose freed pages stay
+# resident; two arenas held the peak lower (bench, Bulk 1.0, 2 workers, 8 MB young generation:
+# 149.5 MB with the default, 142.4 MB with 2, and no slower).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Both executables on PATH by name, as package.json's "bin" names them (links to files copied below).

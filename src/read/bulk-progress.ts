@@ -60,6 +60,14 @@ export interface BulkResume {
 export const CHECKPOINT_RECORDS = 50_000;
 
 /**
+ * Records between checkpoints of a read whose unit (a Bulk 2.0 page, a PK chunk) has `unitRows` rows:
+ * a unit's worth, what a kill may cost again, at most CHECKPOINT_RECORDS.
+ */
+export function checkpointEvery(unitRows: number | undefined): number {
+  return Math.min(unitRows ?? CHECKPOINT_RECORDS, CHECKPOINT_RECORDS);
+}
+
+/**
  * A job still running after this many status polls (7.5 s at the default first delay of 0.5 s) is
  * named in a checkpoint before any of its records: a read killed while Salesforce runs a long query
  * then continues that job, and never leaves it behind unnamed. Quick jobs cost no extra STATE.

@@ -24,6 +24,7 @@ import type { Window } from "../util/datetime.js";
 import { pause } from "../shutdown.js";
 import {
   CHECKPOINT_RECORDS,
+  checkpointEvery,
   NAME_PENDING_JOB_AFTER_POLLS,
   QUERY_CHANGED,
   otherBulkApi,
@@ -280,7 +281,13 @@ class Bulk1Job {
     let progress: JobProgress | undefined;
     try {
       const original = await addQueryBatch(client, job.id, soql);
-      progress = new JobProgress(job.id, original.id, chunking !== undefined, tracked, this.checkpointEvery(chunking));
+      progress = new JobProgress(
+        job.id,
+        original.id,
+        chunking !== undefined,
+        tracked,
+        checkpointEvery(chunking?.chunkSize),
+      );
       await this.collect(progress, job.id, original.id, chunking !== undefined, estimate);
     } catch (error) {
       await this.abandon(job.id, progress, error);
@@ -296,7 +303,7 @@ class Bulk1Job {
       earlier.batch,
       earlier.chunked,
       tracked,
-      this.checkpointEvery(chunking),
+      checkpointEvery(chunking?.chunkSize),
       earlier,
     );
     try {
@@ -305,11 +312,6 @@ class Bulk1Job {
       await this.abandon(earlier.job, progress, error);
       throw error;
     }
-  }
-
-  /** Rows between checkpoints: a chunk's worth (what a kill may cost again), at most CHECKPOINT_RECORDS. */
-  private checkpointEvery(chunking: PkChunking | undefined): number {
-    return Math.min(CHECKPOINT_RECORDS, chunking?.chunkSize ?? CHECKPOINT_RECORDS);
   }
 
   private chunkSize(): number {

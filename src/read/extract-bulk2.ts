@@ -18,7 +18,7 @@ import { readJobResults, type ResultsPosition } from "../salesforce/bulk2-result
 import { deliverRecords, recordDecoder } from "./records/record-decoder.js";
 import { valueLogFor } from "./value-log.js";
 import {
-  CHECKPOINT_RECORDS,
+  checkpointEvery,
   NAME_PENDING_JOB_AFTER_POLLS,
   QUERY_CHANGED,
   otherBulkApi,
@@ -77,7 +77,7 @@ export async function extractBulk2(
       const decoder = recordDecoder(plan.schema, sink, valueLogFor(plan, sink.log), config.parseWorkers);
       const expectation = { header: plan.fields, total: done.numberRecordsProcessed };
       const maxRecords = bulkMaxRecords(config);
-      const checkpointEvery = Math.min(maxRecords ?? CHECKPOINT_RECORDS, CHECKPOINT_RECORDS);
+      const every = checkpointEvery(maxRecords);
       const pages = readJobResults(client, job.id, maxRecords, expectation, decoder, {
         // The rows an earlier run already handed on are skipped.
         from: position,
@@ -90,7 +90,7 @@ export async function extractBulk2(
         // A checkpoint before the rows that would pass a page's worth since the last: within a long
         // page, and while the next page's rows come between this page's (so a resume re-emits at most
         // one page's rows, as it does when pages are read one after another).
-        if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > checkpointEvery) await checkpoint();
+        if (sinceCheckpoint > 0 && sinceCheckpoint + part.count > every) await checkpoint();
         await deliverRecords(sink, part.output, part.count);
         position = part.position;
         sinceCheckpoint += part.count;

@@ -18,11 +18,10 @@ import {
   unknownException,
 } from "./errors.js";
 import { acceptsGzip, errorResult, readBody, writeResult, type Ctx, type Result } from "./http.js";
-import type { FaultType } from "./types.js";
 import { oversizedRequest } from "./request-limits.js";
 import { matchRoute, versionOf, type Route } from "./router.js";
 import { limitInfo, type FakeState } from "./state.js";
-import type { RecordedRequest } from "./types.js";
+import type { FaultType, RecordedRequest } from "./types.js";
 import { unservedVersion } from "./versions.js";
 
 /** Epoch ms with sub-ms precision, monotonic within a run. */

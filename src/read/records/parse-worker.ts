@@ -22,12 +22,6 @@ const PART_BYTES = 512 << 10;
  * MB; before pages were interleaved, 32 MB 1.33 at 183 MB and 8 MB 0.95 at 160 MB).
  */
 const MAX_UNACKED_BYTES = 8 << 20;
-/**
- * A job's share of MAX_UNACKED_BYTES: the worker's jobs together stay within it, so Bulk 1.0's
- * batches downloading at once (two or more a worker) hold no more lines than one Bulk 2.0 page does.
- * A job over its share always has parts out, and their acks let it go on: none waits for good.
- */
-const unackedShare = (): number => MAX_UNACKED_BYTES / Math.max(1, running.size);
 /** Decompressed chunks fed to the CSV parser: the size of a socket read, as on the main thread. */
 const SLICE_BYTES = 64 * 1024;
 
@@ -89,7 +83,7 @@ port.on("message", (message: ToWorker) => {
     job.cancelled = true;
     job.wire.destroy();
   } else job.unacked -= message.bytes;
-  if (job.resume && (job.cancelled || job.unacked <= unackedShare() / 2)) {
+  if (job.resume && (job.cancelled || job.unacked <= MAX_UNACKED_BYTES / 2)) {
     job.resume();
     job.resume = undefined;
   }
@@ -132,7 +126,7 @@ async function run(page: PageJob, job: Running): Promise<void> {
       text = "";
       rows = 0;
       delivered = 0;
-      if (job.unacked > unackedShare() && !job.cancelled) await new Promise<void>((r) => (job.resume = r));
+      if (job.unacked > MAX_UNACKED_BYTES && !job.cancelled) await new Promise<void>((r) => (job.resume = r));
     };
     for await (const batch of parseCsvRows(body, page.path)) {
       if (job.cancelled) return;

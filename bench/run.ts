@@ -96,6 +96,8 @@ interface Measure {
   seconds: number;
   bytes: number;
   peakRssMb?: number;
+  /** User + system CPU seconds of the process, all its threads (parse workers too). */
+  cpuSeconds?: number;
   requests?: number;
 }
 
@@ -113,24 +115,33 @@ async function token(fake: FakeSalesforce): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** Clock ticks per second of /proc/PID/stat's utime and stime (Linux's USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
 /**
- * A child process, stdout to /dev/null unless `pipeStdout`; its wall time and peak RSS (VmHWM from
- * /proc/PID/status, sampled every 25 ms).
+ * A child process, stdout to /dev/null unless `pipeStdout`; its wall time, peak RSS (VmHWM from
+ * /proc/PID/status) and CPU time (utime + stime of /proc/PID/stat), sampled every 25 ms. CPU time
+ * says what a client costs whatever else the machine runs; wall time does not.
  */
 async function runChild(
   argv: string[],
   o: { env?: NodeJS.ProcessEnv; pipeStdout?: boolean; inheritStdout?: boolean } = {},
-): Promise<{ seconds: number; peakRssMb: number; stdout: string }> {
+): Promise<{ seconds: number; peakRssMb: number; cpuSeconds: number; stdout: string }> {
   const started = performance.now();
   const stdout = o.pipeStdout ? "pipe" : o.inheritStdout ? "inherit" : openSync("/dev/null", "w");
   const child = spawn(process.execPath, argv, { stdio: ["ignore", stdout, "inherit"], env: o.env ?? process.env });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   let peakKb = 0;
+  let cpuTicks = 0;
   const sample = (): void => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      // Fields after the command's ")": state is the 3rd field of the line, utime the 14th, stime the 15th.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
     } catch {
       // the process has exited
     }
@@ -139,7 +150,12 @@ async function runChild(
   const code = await new Promise<number | null>((r) => child.on("close", r));
   clearInterval(timer);
   if (code !== 0) throw new Error(`${argv.map((a) => a.slice(0, 60)).join(" ")} exited ${code}`);
-  return { seconds: (performance.now() - started) / 1000, peakRssMb: peakKb / 1024, stdout: out };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    peakRssMb: peakKb / 1024,
+    cpuSeconds: cpuTicks / TICKS_PER_SECOND,
+    stdout: out,
+  };
 }
 
 /**
@@ -158,7 +174,7 @@ async function naiveClient(fake: FakeSalesforce, soql: string, dir: string): Pro
   const file = join(dir, "naive.json");
   const run = await runChild([join(import.meta.dirname, "naive-client.js"), fake.url, await token(fake), soql, file]);
   const m = JSON.parse(readFileSync(file, "utf8")) as Measure;
-  return { ...m, seconds: run.seconds, peakRssMb: run.peakRssMb };
+  return { ...m, seconds: run.seconds, peakRssMb: run.peakRssMb, cpuSeconds: run.cpuSeconds };
 }
 
 /** Config and catalog files for a read of Bench__c; returns the discovered schema's field order. */
@@ -214,6 +230,7 @@ async function connectorRead(fake: FakeSalesforce, dir: string, workers: number)
     seconds: run.seconds,
     bytes: 0,
     peakRssMb: run.peakRssMb,
+    cpuSeconds: run.cpuSeconds,
     requests: fake.apiCallsCounted,
   };
 }
@@ -343,12 +360,12 @@ async function throughput(): Promise<void> {
       `  physical limit (Bulk 2.0 GET + gunzip + csv-parse only): ${fmt(limit.rows / limit.seconds)} records/s, ${fmt(mb / limit.seconds, 1)} MB/s`,
     );
     print(
-      `  naive client (Bulk 2.0 GET + csv-parse columns + JSON.stringify lines to /dev/null): ${fmt(rate(naive))} records/s, peak RSS ${fmt(naive.peakRssMb!, 1)} MB`,
+      `  naive client (Bulk 2.0 GET + csv-parse columns + JSON.stringify lines to /dev/null): ${fmt(rate(naive))} records/s, peak RSS ${fmt(naive.peakRssMb!, 1)} MB, CPU ${fmt(naive.cpuSeconds!, 1)} s`,
     );
     for (const c of connectors) {
       const x = m.get(c)!;
       print(
-        `  connector read to /dev/null, ${plural(Number(c.split(":")[1]), "parse worker")}: ${fmt(rate(x))} records/s, ${fmt(mb / x.seconds, 1)} MB/s, peak RSS ${fmt(x.peakRssMb!, 1)} MB, ${x.requests} API requests`,
+        `  connector read to /dev/null, ${plural(Number(c.split(":")[1]), "parse worker")}: ${fmt(rate(x))} records/s, ${fmt(mb / x.seconds, 1)} MB/s, peak RSS ${fmt(x.peakRssMb!, 1)} MB, CPU ${fmt(x.cpuSeconds!, 1)} s, ${x.requests} API requests`,
       );
     }
     const t = m.get(target)!;

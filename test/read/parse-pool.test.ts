@@ -4,7 +4,7 @@
 // skipped), and a broken body parsed in a worker is asked for again as it is on the main thread.
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeSalesforce, type FakeSalesforce } from "../fake-salesforce/index.js";
+import { startFakeSalesforce, type FakeObjectSpec, type FakeSalesforce } from "../fake-salesforce/index.js";
 import { baseConfig, liveIds, widgetObject } from "../helpers/read-fixtures.js";
 import { parseConfig, type Config } from "../../src/config.js";
 import { connect } from "../../src/salesforce/connect.js";
@@ -19,6 +19,29 @@ import { parsePool } from "../../src/read/records/parse-pool.js";
 const ROWS = 30_000;
 const OBJECT = "Parse__c";
 const PAGE = 5000;
+/** Rows of every width: each fourth has three Long Text Areas at Salesforce's 131,072-character limit. */
+const WIDE = "Wide__c";
+const LONG_TEXT = 131_072;
+
+function wideObject(): FakeObjectSpec {
+  const text = (i: number, unit: string) =>
+    unit.repeat(LONG_TEXT / unit.length).slice(0, LONG_TEXT - 3) + String(i).padStart(3, "0");
+  return {
+    name: WIDE,
+    fields: [
+      { name: "Id", type: "id" },
+      { name: "Name", type: "string" },
+      ...["A", "B", "C"].map((c) => ({ name: `${c}__c`, type: "textarea", length: LONG_TEXT })),
+    ],
+    // UTF-8 takes 3 bytes for each of these characters, the most a UTF-16 unit can take.
+    records: () =>
+      Array.from({ length: 24 }, (_, i) =>
+        i % 4 === 0
+          ? { Name: `wide ${i}`, A__c: text(i, "日本語"), B__c: text(i, "€"), C__c: text(i, "語") }
+          : { Name: `narrow ${i} — ü`, A__c: "a", B__c: null, C__c: "c" },
+      ),
+  };
+}
 
 let fake: FakeSalesforce;
 const savedEnv = { ...process.env };
@@ -26,7 +49,10 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   process.env.SOURCE_SALESFORCE_POLL_BASE_MS = "5";
   process.env.SOURCE_SALESFORCE_RETRY_BASE_MS = "10";
-  fake = await startFakeSalesforce({ extraObjects: [widgetObject(ROWS, OBJECT)], bulk1ResultFileRows: 4000 });
+  fake = await startFakeSalesforce({
+    extraObjects: [widgetObject(ROWS, OBJECT), wideObject()],
+    bulk1ResultFileRows: 4000,
+  });
 });
 afterAll(async () => {
   process.env = savedEnv;
@@ -73,12 +99,13 @@ class Sink implements RecordSink {
 async function setup(
   bulk: Record<string, unknown>,
   workers: number,
+  object = OBJECT,
 ): Promise<{ config: Config; client: SalesforceClient; plan: StreamPlan }> {
   const config = parseConfig(
     baseConfig(fake, {
       bulk_api: bulk,
       parse_workers: workers,
-      streams_criteria: [{ criteria: "exacts", value: OBJECT }],
+      streams_criteria: [{ criteria: "exacts", value: object }],
     }),
   );
   const client = await connect(config, { warn: () => {}, info: () => {}, configChanged: async () => {} });
@@ -97,8 +124,9 @@ async function read(
   bulk: Record<string, unknown>,
   workers: number,
   sink = new Sink(),
+  object = OBJECT,
 ): Promise<Sink> {
-  const s = await setup(bulk, workers);
+  const s = await setup(bulk, workers, object);
   await extract(s.client, s.config, s.plan, undefined, sink);
   return sink;
 }
@@ -140,6 +168,18 @@ describe.each([
       here.warnings.filter((w) => w.includes("Amount__c")),
     );
     expect(pooled.warnings.filter((w) => w.includes("Amount__c"))).toHaveLength(1);
+  });
+
+  it("lines of any width, multi-byte text included, come whole: wider than a part, and between narrow ones", async () => {
+    const widthBulk = bulk === BULK2 ? { ...BULK2, max_records: 10 } : BULK1;
+    const here = await read(extract, widthBulk, 1, new Sink(), WIDE);
+    const pooled = await read(extract, widthBulk, 2, new Sink(), WIDE);
+    expect(pooled.framedCalls).toBeGreaterThan(0);
+    expect(here.lines).toHaveLength(24);
+    // A wide line is three 131,072-character texts of 3-byte characters: wider than a part's buffer
+    // (768 KiB, parse-worker.ts).
+    expect(Math.max(...here.lines.map((line) => Buffer.byteLength(line)))).toBeGreaterThan(3 * 3 * (LONG_TEXT - 3));
+    expect([...pooled.lines].sort()).toEqual([...here.lines].sort());
   });
 
   it("a worker killed mid-page: the read still delivers every record once", async () => {

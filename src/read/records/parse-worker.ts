@@ -41,7 +41,10 @@ const spare: ArrayBuffer[] = [];
 const SPARE_BYTES = MAX_UNACKED_BYTES + PART_BYTES * 4;
 let spareBytes = 0;
 
-/** A buffer of at least `bytes`: a spare one when one is big enough. */
+/** What a part's buffer holds: a part is sent once it passes PART_BYTES, so most fit with room to spare. */
+const PART_CAPACITY = PART_BYTES + (PART_BYTES >> 1);
+
+/** A buffer of at least `bytes` (and of PART_CAPACITY): a spare one when one is big enough. */
 function partBuffer(bytes: number): Buffer {
   const at = spare.findIndex((buffer) => buffer.byteLength >= bytes);
   if (at >= 0) {
@@ -49,8 +52,7 @@ function partBuffer(bytes: number): Buffer {
     spareBytes -= buffer.byteLength;
     return Buffer.from(buffer);
   }
-  // A quarter to spare, so it fits most later parts too (parts are PART_BYTES and one batch's lines).
-  return Buffer.from(new ArrayBuffer(Math.ceil(bytes * 1.25)));
+  return Buffer.from(new ArrayBuffer(Math.max(bytes, PART_CAPACITY)));
 }
 
 port.on("message", (message: ToWorker) => {
@@ -73,7 +75,11 @@ port.on("message", (message: ToWorker) => {
     running.get(message.id)?.wire.end();
     return;
   }
-  if (message.kind === "ack" && spareBytes + message.buffer.byteLength <= SPARE_BYTES) {
+  if (
+    message.kind === "ack" &&
+    message.buffer.byteLength >= PART_CAPACITY &&
+    spareBytes + message.buffer.byteLength <= SPARE_BYTES
+  ) {
     spare.push(message.buffer);
     spareBytes += message.buffer.byteLength;
   }
@@ -95,21 +101,25 @@ async function run(page: PageJob, job: Running): Promise<void> {
     // Decompressed as it is parsed, never whole; a cut or corrupt gzip body is a broken answer, as it is
     // on the main thread (csv-rows.ts).
     const body = page.gzip ? pipeline(job.wire, createGunzip({ chunkSize: SLICE_BYTES }), () => {}) : job.wire;
-    const { prefix } = page.frame;
-    const suffix = `${page.frame.suffix}\n`;
+    // Each line is written into the part's buffer as soon as it is made, so a line's strings die
+    // young: a part built as one string kept ~1,000 lines' strings alive through every young-generation
+    // collection until it was sent, which the collector copied again and again.
+    const prefix = Buffer.from(page.frame.prefix);
+    const suffix = Buffer.from(`${page.frame.suffix}\n`);
     const warnings: string[] = [];
     const nuls = new Map<string, number>();
     let convert: CsvRecordConverter | undefined;
     let header: string[] | undefined;
     let firstRow: string[] | undefined;
     let seen = 0;
-    let text = "";
+    let part: Buffer | undefined;
+    let used = 0;
     let rows = 0;
     let delivered = 0;
     const flush = async (): Promise<void> => {
-      const buffer = partBuffer(Buffer.byteLength(text));
-      const lines = buffer.subarray(0, buffer.write(text));
-      const part: PartMessage = {
+      // A part of skipped rows only (a resume) has no lines: an empty buffer, not kept as a spare.
+      const lines = (part ?? Buffer.alloc(0)).subarray(0, used);
+      const message: PartMessage = {
         kind: "part",
         id: page.id,
         rows,
@@ -118,12 +128,13 @@ async function run(page: PageJob, job: Running): Promise<void> {
         warnings: warnings.splice(0),
         nuls: [...nuls],
       };
-      if (header !== undefined && seen === rows) Object.assign(part, { header, firstRow });
+      if (header !== undefined && seen === rows) Object.assign(message, { header, firstRow });
       nuls.clear();
       // Counted before the send: a transferred buffer reads as 0 bytes here afterwards.
       job.unacked += lines.byteLength;
-      send(part, [lines.buffer as ArrayBuffer]);
-      text = "";
+      send(message, [lines.buffer as ArrayBuffer]);
+      part = undefined;
+      used = 0;
       rows = 0;
       delivered = 0;
       if (job.unacked > MAX_UNACKED_BYTES && !job.cancelled) await new Promise<void>((r) => (job.resume = r));
@@ -141,13 +152,27 @@ async function run(page: PageJob, job: Running): Promise<void> {
         );
       }
       for (const row of batch.rows) {
+        if (seen < page.skip) {
+          seen++;
+          rows++;
+          continue;
+        }
+        const json = convert(row);
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the line without measuring it first.
+        const room = prefix.byteLength + json.length * 3 + suffix.byteLength;
+        if (part !== undefined && used + room > part.byteLength) {
+          await flush();
+          if (job.cancelled) return;
+        }
+        part ??= partBuffer(room);
+        used += prefix.copy(part, used);
+        used += part.write(json, used);
+        used += suffix.copy(part, used);
         seen++;
         rows++;
-        if (seen <= page.skip) continue;
-        text += prefix + convert(row) + suffix;
         delivered++;
       }
-      if (text.length >= PART_BYTES) await flush();
+      if (used >= PART_BYTES) await flush();
       if (job.cancelled) return;
     }
     if (rows > 0) await flush();

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { Ajv, type SchemaValidateFunction } from "ajv";
 import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
+import { validateConfig } from "./generated/validate-config.js";
 import { configError } from "./errors.js";
 import { connectorSpecification } from "./schema-files.js";
 import { formatAjvErrors } from "./protocol/validate.js";
@@ -56,23 +56,11 @@ export interface Config {
   parseWorkers: number;
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, discriminator: true, strict: false, verbose: true });
-// spec.json bounds ISO-8601 durations with `maximum_duration`, so the window arithmetic never sees a
-// step or lookback it cannot handle (P1000000Y would overflow a Date).
-const maximumDuration: SchemaValidateFunction = (maximum: string, value: string): boolean => {
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms <= parseDurationMs(maximum)!) return true;
-  maximumDuration.errors = [{ keyword: "maximum_duration", message: `must be at most ${maximum}`, params: {} }];
-  return false;
-};
-ajv.addKeyword({
-  keyword: "maximum_duration",
-  type: "string",
-  schemaType: "string",
-  errors: true,
-  validate: maximumDuration,
-});
-const validateSpec = ajv.compile(connectorSpecification.connectionSpecification);
+// spec.json's connectionSpecification as ajv standalone code (scripts/generate-validators.mjs): ajv's
+// options there are allErrors, useDefaults (the validated copy gets the spec's defaults), discriminator
+// and verbose (humanize reads parentSchema), and the `maximum_duration` keyword bounds ISO-8601
+// durations, so the window arithmetic never sees a step or lookback it cannot handle.
+const validateSpec = validateConfig;
 
 const PRODUCTION_LOGIN = "https://login.salesforce.com";
 const SANDBOX_LOGIN = "https://test.salesforce.com";

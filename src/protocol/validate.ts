@@ -1,21 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import { airbyteProtocolSchema } from "../schema-files.js";
 
-/** ajv for protocol documents: the official schema carries Java-only keywords, so strict mode is off. */
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats.default(ajv);
-ajv.addSchema(airbyteProtocolSchema, "airbyte_protocol");
-
-function definition(name: string): ValidateFunction {
-  return ajv.getSchema(`airbyte_protocol#/definitions/${name}`) ?? fail(name);
-}
-
-function fail(name: string): never {
-  throw new Error(`airbyte_protocol schema has no definition ${name}`);
-}
-
-export const validateConfiguredCatalog = definition("ConfiguredAirbyteCatalog");
+/** ajv's standalone code for the protocol schema's ConfiguredAirbyteCatalog (scripts/generate-validators.mjs). */
+export { validateConfiguredCatalog } from "./generated/validate-configured-catalog.js";
 
 type Schema = Record<string, unknown>;
 const isObject = (value: unknown): value is Schema =>

@@ -212,6 +212,7 @@ describe(".dockerignore", () => {
       "tsconfig.json",
       "spec.json",
       "scripts/generate-types.mjs",
+      "scripts/generate-validators.mjs",
       "scripts/postbuild.mjs",
       "schemas/airbyte_protocol.yaml",
       "src/main.ts",

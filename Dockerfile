@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 # No dependency needs an install script to build (core-js's only prints a banner).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json spec.json ./
-COPY scripts/generate-types.mjs scripts/generate-validators.mjs scripts/postbuild.mjs ./scripts/
+COPY scripts/generated-files.mjs scripts/generate-types.mjs scripts/generate-validators.mjs scripts/postbuild.mjs ./scripts/
 COPY schemas ./schemas
 COPY src ./src
 # `build` runs `generate` first (schemas/airbyte_protocol.json, the generated types and validators), then tsc.

@@ -211,6 +211,7 @@ describe(".dockerignore", () => {
       "package-lock.json",
       "tsconfig.json",
       "spec.json",
+      "scripts/generated-files.mjs",
       "scripts/generate-types.mjs",
       "scripts/generate-validators.mjs",
       "scripts/postbuild.mjs",

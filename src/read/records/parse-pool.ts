@@ -19,7 +19,8 @@ const WORKER_URL = import.meta.url.endsWith(".ts")
  * A worker's heap: a young generation this small is collected often, which keeps the strings a page
  * makes from piling up (V8's default lets each thread grow by tens of MB before it collects). Bench,
  * 2 workers, one run each: 8 MB gave Bulk 1.0 149.5-150.9 MB peak; 6 MB 138.6 MB (2.0: 131.6 MB);
- * 4 MB 142.7 MB and slower.
+ * 4 MB 142.7 MB and slower. With each line written into its part at once (parse-worker.ts), Bulk
+ * 1.0: 6 MB 127.7-138.0 MB, 8 MB 204.5 MB.
  */
 const WORKER_LIMITS = {
   maxYoungGenerationSizeMb: 6,

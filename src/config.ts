@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
 import type { BulkAPI10, BulkAPI20, SalesforceSourceSpec } from "./generated/config.js";
+// spec.json's connectionSpecification as ajv standalone code (scripts/generate-validators.mjs).
 import { validateConfig } from "./generated/validate-config.js";
 import { configError } from "./errors.js";
 import { connectorSpecification } from "./schema-files.js";
@@ -56,12 +57,6 @@ export interface Config {
   parseWorkers: number;
 }
 
-// spec.json's connectionSpecification as ajv standalone code (scripts/generate-validators.mjs): ajv's
-// options there are allErrors, useDefaults (the validated copy gets the spec's defaults), discriminator
-// and verbose (humanize reads parentSchema), and the `maximum_duration` keyword bounds ISO-8601
-// durations, so the window arithmetic never sees a step or lookback it cannot handle.
-const validateSpec = validateConfig;
-
 const PRODUCTION_LOGIN = "https://login.salesforce.com";
 const SANDBOX_LOGIN = "https://test.salesforce.com";
 const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
@@ -103,8 +98,9 @@ export function parseConfig(input: unknown, now = new Date()): Config {
   const spec = structuredClone(input) as RawConfig;
   spec.bulk_api ??= { version: "2.0" };
   const problems: string[] = [];
-  if (!validateSpec(spec)) problems.push(...formatAjvErrors(validateSpec.errors).map(humanize(validateSpec.errors)));
-  problems.push(...semanticProblems(spec, new Set(validateSpec.errors?.map((e) => e.instancePath))));
+  if (!validateConfig(spec))
+    problems.push(...formatAjvErrors(validateConfig.errors).map(humanize(validateConfig.errors)));
+  problems.push(...semanticProblems(spec, new Set(validateConfig.errors?.map((e) => e.instancePath))));
   if (problems.length > 0) {
     throw configError(`Invalid configuration: ${problems.join("; ")}. Fix these fields and run again.`);
   }
@@ -142,7 +138,7 @@ function defaultParseWorkers(): number {
  * ajv's wording where it is not enough: a pattern error quotes the regex (the spec's
  * pattern_descriptor says it in words), and a discriminator error does not list the allowed tags.
  */
-function humanize(errors: typeof validateSpec.errors) {
+function humanize(errors: typeof validateConfig.errors) {
   return (line: string, index: number): string => {
     const error = errors?.[index];
     const path = line.slice(0, line.indexOf(":"));
